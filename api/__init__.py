@@ -1,0 +1,1 @@
+"""The FastAPI app (filled by the service issues)."""

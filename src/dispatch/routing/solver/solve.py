@@ -1,0 +1,56 @@
+"""``solve(problem, params)``: the one entry point from problem to timed routes."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+
+from dispatch.routing.evaluation import evaluate
+from dispatch.routing.matrices.base import TravelMatrix
+from dispatch.routing.matrices.resolve import problem_matrix
+from dispatch.routing.problem import Problem
+from dispatch.routing.solution import Solution
+from dispatch.routing.solver.params import SolveParams
+from dispatch.routing.solver.portfolio import run_portfolio
+from dispatch.routing.solver.reasons import explain_unassigned
+
+log = logging.getLogger(__name__)
+
+
+def _late_frozen_stops(problem: Problem, matrix: TravelMatrix) -> frozenset[str]:
+    """Frozen stops that are already late: their windows cannot bind, or nothing would solve."""
+    if not problem.locks.frozen:
+        return frozenset()
+    prefixes = {v: list(stops) for v, stops in problem.locks.frozen.items()}
+    checked = evaluate(problem, prefixes, matrix)
+    return frozenset(v.stop_id for v in checked.violations
+                     if v.kind == "window" and v.stop_id is not None)
+
+
+def solve(problem: Problem, params: SolveParams | None = None,
+          matrix: TravelMatrix | None = None) -> Solution:
+    """Plan routes. Never fails for lack of a solution: stops that cannot be served come
+    back in ``Solution.unassigned`` with the constraint that kept them out."""
+    params = params or SolveParams()
+    started = time.perf_counter()
+    matrix = matrix or problem_matrix(problem)
+    relaxed = _late_frozen_stops(problem, matrix)
+    results = run_portfolio(problem, matrix, params, relaxed)
+    if results:
+        best = min(results, key=lambda r: r.rank(params.objective))
+        plan, objective = best.plan, best.objective
+        stats = {
+            "strategy": best.strategy,
+            "first_solution_seconds": best.first_solution_seconds,
+            "strategies": {r.strategy: list(r.rank(params.objective)) for r in results},
+        }
+    else:
+        log.warning("no search produced a plan for %s; returning every stop unassigned",
+                    problem.name)
+        plan, objective, stats = {}, 0, {"strategy": None}
+    solution = evaluate(problem, plan, matrix)
+    solution = explain_unassigned(problem, matrix, solution)
+    stats |= {"seconds": time.perf_counter() - started, "workers": params.worker_count,
+              "objective_mode": params.objective}
+    return replace(solution, objective=float(objective), stats=stats)

@@ -1,0 +1,72 @@
+"""Stops: deliveries, pickups and the two halves of a pickup-and-delivery pair."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+from dispatch.routing.locations import Location
+from dispatch.routing.quantities import quantities
+from dispatch.routing.windows import TimeWindow, normalise_windows
+
+
+class StopKind(str, Enum):
+    """Deliveries are loaded at the start; pickups are loaded at the stop."""
+
+    DELIVERY = "delivery"
+    PICKUP = "pickup"
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """A place a vehicle must (or may) visit.
+
+    Optional stops (``required=False``) can be left out at ``drop_penalty``; required
+    stops are still never refused outright, they are dropped only at a penalty far above
+    any routing cost and reported with a reason.
+    """
+
+    id: str
+    location: Location
+    kind: StopKind = StopKind.DELIVERY
+    windows: tuple[TimeWindow, ...] = ()
+    service_time: float = 0.0
+    demand: Mapping[str, float] = field(default_factory=dict)
+    skills: frozenset[str] = frozenset()
+    required: bool = True
+    priority: int = 0
+    drop_penalty: float | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id:
+            raise ValueError("stop id must be a non-empty string")
+        where = f"stop {self.id!r}"
+        object.__setattr__(self, "kind", StopKind(self.kind))
+        windows = self.windows or (TimeWindow(0.0, math.inf),)
+        object.__setattr__(self, "windows", normalise_windows(windows, f"{where}: windows"))
+        service = float(self.service_time)
+        if math.isnan(service) or math.isinf(service) or service < 0:
+            raise ValueError(f"{where}: service_time must not be negative, got {service}")
+        object.__setattr__(self, "service_time", service)
+        object.__setattr__(self, "demand", quantities(self.demand, f"{where}: demand"))
+        object.__setattr__(self, "skills", frozenset(self.skills))
+        if self.drop_penalty is not None and (
+            math.isnan(self.drop_penalty) or self.drop_penalty < 0
+        ):
+            raise ValueError(f"{where}: drop_penalty must not be negative")
+        if not isinstance(self.priority, int) or self.priority < 0:
+            raise ValueError(f"{where}: priority must be a non-negative integer")
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A pickup and its delivery: same vehicle, pickup first."""
+
+    pickup: str
+    delivery: str
+
+    def __post_init__(self) -> None:
+        if self.pickup == self.delivery:
+            raise ValueError(f"pair: pickup and delivery are the same stop {self.pickup!r}")
