@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import string
 from collections.abc import Iterable
+from html import escape
 from os import PathLike
 from pathlib import Path
 
@@ -79,7 +80,8 @@ class _Bind(MacroElement):
         super().__init__()
         self._name = "Bind"
         self.popup = popup
-        self.tooltip = tooltip
+        # Leaflet sets tooltip strings as innerHTML, so ids and reasons are escaped here.
+        self.tooltip = escape(tooltip) if tooltip else None
 
 
 class _Projection:
@@ -157,8 +159,11 @@ def render_plan_map(
     return fmap
 
 
-def _draw_routes(fmap, problem, solution, colours, project, geo) -> None:
-    for route, colour in zip(solution.routes, colours):
+def _draw_routes(
+    fmap: folium.Map, problem: Problem, solution: Solution, colours: list[str],
+    project: _Projection, geo: bool,
+) -> None:
+    for route, colour in zip(solution.routes, colours, strict=True):
         vehicle = problem.vehicle(route.vehicle_id)
         line = [project(vehicle.start)]
         line += [project(problem.stop(v.stop_id).location) for v in route.visits]
@@ -176,9 +181,12 @@ def _draw_routes(fmap, problem, solution, colours, project, geo) -> None:
             )
 
 
-def _draw_terminals(fmap, problem, solution, colours, project, geo) -> None:
+def _draw_terminals(
+    fmap: folium.Map, problem: Problem, solution: Solution, colours: list[str],
+    project: _Projection, geo: bool,
+) -> None:
     """One marker per place vehicles start or end, merged with any depot there."""
-    colour_of = {r.vehicle_id: c for r, c in zip(solution.routes, colours)}
+    colour_of = {r.vehicle_id: c for r, c in zip(solution.routes, colours, strict=True)}
     places: dict[Location, dict[str, list[str]]] = {}
 
     def at(location: Location) -> dict[str, list[str]]:
@@ -206,7 +214,9 @@ def _draw_terminals(fmap, problem, solution, colours, project, geo) -> None:
         _marker(fmap, project(location), html, size, popup, tip, z_index=200)
 
 
-def _draw_unassigned(fmap, problem: Problem, solution: Solution, project, geo) -> None:
+def _draw_unassigned(
+    fmap: folium.Map, problem: Problem, solution: Solution, project: _Projection, geo: bool
+) -> None:
     for item in solution.unassigned:
         stop = problem.stop(item.stop_id)
         _marker(

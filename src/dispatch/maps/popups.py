@@ -132,7 +132,7 @@ def legend_html(
 ) -> str:
     """A fixed box: one line per route (colour, vehicle, stops, distance) and the left-outs."""
     lines = []
-    for route, colour in zip(solution.routes, colours):
+    for route, colour in zip(solution.routes, colours, strict=True):
         lines.append(
             f'<tr><td><span class="dsp-swatch" style="background:{colour}"></span></td>'
             f"<td>{escape(route.vehicle_id)}</td><td>{len(route.visits)} stops</td>"

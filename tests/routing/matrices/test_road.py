@@ -48,8 +48,8 @@ def _metres(a: GeoPoint, b: GeoPoint) -> float:
     return float(haversine_metres(np.array([[a.lat, a.lon]]), np.array([[b.lat, b.lon]]))[0, 0])
 
 
-SIDE_M = _metres(CORNERS[0], CORNERS[1])  # 1-2 and 3-4, east-west
-UP_M = _metres(CORNERS[1], CORNERS[2])  # 2-3 and 4-1, north-south
+SIDE_M = _metres(CORNERS[0], CORNERS[1])  # 1-2, east-west
+UP_M = _metres(CORNERS[1], CORNERS[2])  # 2-3, north-south
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +166,9 @@ def test_tiny_map_respects_one_way(tiny: Path, tmp_path: Path) -> None:
     network = RoadNetwork.from_osm(tiny, cache_dir=tmp_path / "cache")
     result = RoadMatrix(network).matrix(CORNERS[:2])
     assert result.distance[0, 1] == pytest.approx(SIDE_M, rel=1e-6)
-    assert result.distance[1, 0] == pytest.approx(2 * UP_M + SIDE_M, rel=1e-6)
+    corner_4 = GeoPoint(43.701, 7.400)
+    around = UP_M + _metres(CORNERS[2], corner_4) + _metres(corner_4, CORNERS[0])
+    assert result.distance[1, 0] == pytest.approx(around, rel=1e-9)
     assert result.duration[0, 1] == pytest.approx(SIDE_M / (25 / 3.6), rel=1e-6)
 
 

@@ -198,6 +198,15 @@ def _add_limits(enc: Encoded, distance: np.ndarray) -> None:
         routing.AddDimensionWithVehicleCapacity(callback, 0, caps, True, "distance")
 
 
+def allow_vehicles(routing, index: int, vehicles: list[int]) -> None:
+    """Restrict a stop to some vehicles (or none: -1 keeps it droppable).
+
+    Done on the vehicle variable's domain because the Python binding of
+    ``SetAllowedVehiclesForIndex`` rejects every list in OR-Tools 9.15.
+    """
+    routing.VehicleVar(index).SetValues([-1, *vehicles])
+
+
 def _add_disjunctions_and_skills(enc: Encoded, objective: str) -> None:
     problem, routing = enc.problem, enc.routing
     for stop in problem.stops:
@@ -206,7 +215,7 @@ def _add_disjunctions_and_skills(enc: Encoded, objective: str) -> None:
         if stop.skills:
             allowed = [v for v, veh in enumerate(problem.vehicles) if stop.skills <= veh.skills]
             if allowed:
-                routing.SetAllowedVehiclesForIndex(allowed, index)
+                allow_vehicles(routing, index, allowed)
             else:
                 routing.ActiveVar(index).SetValue(0)
 
@@ -226,12 +235,12 @@ def _add_locks(enc: Encoded) -> None:
     solver = routing.solver()
     vehicle_pos = {v.id: i for i, v in enumerate(problem.vehicles)}
     for stop_id, vehicle_id in problem.locks.pinned.items():
-        routing.SetAllowedVehiclesForIndex([vehicle_pos[vehicle_id]], enc.index_of_stop[stop_id])
+        allow_vehicles(routing, enc.index_of_stop[stop_id], [vehicle_pos[vehicle_id]])
     for vehicle_id, prefix in problem.locks.frozen.items():
         v = vehicle_pos[vehicle_id]
         previous = routing.Start(v)
         for stop_id in prefix:
             index = enc.index_of_stop[stop_id]
-            routing.SetAllowedVehiclesForIndex([v], index)
+            allow_vehicles(routing, index, [v])
             solver.Add(routing.NextVar(previous) == index)
             previous = index

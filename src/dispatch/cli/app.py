@@ -1,0 +1,24 @@
+"""The ``dispatch`` command line: one sub-command per module in this package."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from dispatch.cli import bench_cmd, solve_cmd
+
+app = typer.Typer(help="Delivery routing and dispatch.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+app.command("solve")(solve_cmd.solve_command)
+app.command("bench")(bench_cmd.bench_command)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except ValueError as exc:  # bad input: one line, no traceback
+        typer.secho(f"error: {exc}", err=True, fg="red")
+        sys.exit(2)
