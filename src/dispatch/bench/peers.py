@@ -70,14 +70,16 @@ def run_peer(
         if exc.name is None or exc.name.split(".")[0] != _PACKAGES[name]:
             raise  # our own module is broken, not the optional package missing
         log.warning("peer %s unavailable: %s", name, exc)
-        return PeerResult(name, [], 0.0, f"{name}: not installed (pip install dispatch[bench])")
+        return PeerResult(
+            name, [], 0.0, f"{name}: not installed or not importable ({exc}); see the bench extra"
+        )
     unsupported = module.unsupported(instance)
     if unsupported:
         return PeerResult(name, [], 0.0, f"{name}: {unsupported}")
     started = time.perf_counter()
     try:
         routes = module.solve(instance, time_limit, workers=workers, seed=seed)
-    except Exception as exc:  # noqa: BLE001 - reported per instance, with traceback in the log
+    except Exception as exc:  # reported per instance; the traceback goes to the log
         seconds = time.perf_counter() - started
         log.exception("peer %s failed on %s", name, instance.name)
         return PeerResult(name, [], seconds, f"{name}: {type(exc).__name__}: {exc}")

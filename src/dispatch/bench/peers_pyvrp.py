@@ -56,9 +56,7 @@ def _build(instance: BenchInstance) -> tuple[Model, dict[tuple[str, int], int]]:
     depot_node = instance.depot
     model = Model()
     locations = [model.add_location(node.x, node.y, name=str(node.id)) for node in instance.nodes]
-    model.add_depot(
-        locations[0], tw_early=scaled(depot_node.ready), tw_late=scaled(depot_node.due)
-    )
+    model.add_depot(locations[0], tw_early=scaled(depot_node.ready), tw_late=scaled(depot_node.due))
     model.add_vehicle_type(
         num_available=instance.vehicles,
         capacity=[capacity],

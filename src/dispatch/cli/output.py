@@ -5,15 +5,10 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from dispatch.maps.popups import clock
 from dispatch.routing.solution import Solution
 
 console = Console()
-
-
-def clock(seconds: float) -> str:
-    """Seconds since midnight as HH:MM (benchmarks' abstract times shown as numbers)."""
-    minutes = int(round(seconds / 60))
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def solution_table(solution: Solution, geographic: bool) -> Table:

@@ -12,7 +12,7 @@ from dispatch.routing.matrices.base import TravelMatrix
 from dispatch.routing.matrices.resolve import problem_matrix
 from dispatch.routing.problem import Problem
 from dispatch.routing.solution import BreakTaken, Route, Solution, Unassigned, Violation, Visit
-from dispatch.routing.stops import StopKind
+from dispatch.routing.stops import Stop, StopKind
 from dispatch.routing.vehicles import Vehicle
 from dispatch.routing.windows import earliest_start
 
@@ -48,11 +48,16 @@ class _RouteTimer:
             float(self.matrix.duration[a, b]) / self.vehicle.speed_factor,
         )
 
-    def take_breaks(self, now: float, next_travel: float) -> float:
-        """Take each break that is due before the vehicle could reach the next place."""
+    def take_breaks(self, now: float, next_travel: float, stop: Stop | None = None) -> float:
+        """Take each break that is due before the vehicle could be done at the next place
+        (``stop``, served after any wait for its window; None for the route's end)."""
         while self.pending_breaks:
             brk = self.pending_breaks[0]
-            if now < brk.window.start and now + next_travel <= brk.window.end:
+            done = now + next_travel
+            if stop is not None:
+                begin = earliest_start(stop.windows, done)
+                done = (done if begin is None else begin) + stop.service_time
+            if now < brk.window.start and done <= brk.window.end:
                 break
             start = max(now, brk.window.start)
             if start > brk.window.end + TOLERANCE:
@@ -74,12 +79,8 @@ class _RouteTimer:
         self.check_capacity(load, None)
         now = vehicle.departure
         if stop_ids and vehicle.available_from is None and not vehicle.breaks:
-            # Leave late enough not to wait at the first stop, as a dispatcher would.
-            first = problem.stop(stop_ids[0])
-            _, t = self.travel(node, problem.stop_node(first.id))
-            opening = earliest_start(first.windows, now + t)
-            if opening is not None:
-                now = max(now, opening - t)
+            # Leave as late as possible without finishing later, as a dispatcher would.
+            now += self.spare_start(stop_ids, now)
         start_time = now
         distance = waiting = 0.0
         visits: list[Visit] = []
@@ -87,7 +88,7 @@ class _RouteTimer:
             stop = problem.stop(stop_id)
             target = problem.stop_node(stop_id)
             d, t = self.travel(node, target)
-            now = self.take_breaks(now, t)
+            now = self.take_breaks(now, t, stop)
             arrival = now + t
             distance += d
             begin = earliest_start(stop.windows, arrival)
@@ -118,6 +119,30 @@ class _RouteTimer:
                 + duration / 3600.0 * vehicle.cost_per_hour)
         return Route(vehicle.id, tuple(visits), start_time, end_time, distance, waiting, cost,
                      tuple(self.breaks_taken), start_load)
+
+    def spare_start(self, stop_ids: Sequence[str], now: float) -> float:
+        """How long departure can be put off without a later end or a missed window.
+
+        Putting it off by ``d`` moves stop i by ``d`` less the waiting up to it, so ``d`` is
+        bounded by that waiting plus the room left in i's window, and by the total waiting.
+        """
+        problem = self.problem
+        node = problem.vehicle_nodes(self.vehicle.id)[0]
+        waited, spare = 0.0, float("inf")
+        for stop_id in stop_ids:
+            stop = problem.stop(stop_id)
+            target = problem.stop_node(stop_id)
+            arrival = now + self.travel(node, target)[1]
+            begin = earliest_start(stop.windows, arrival)
+            if begin is None:  # already late: any delay adds lateness
+                begin = close = arrival
+            else:
+                close = next(w.end for w in stop.windows if arrival <= w.end + 1e-9)
+            waited += begin - arrival
+            spare = min(spare, waited + close - begin)
+            now = begin + stop.service_time
+            node = target
+        return max(0.0, min(spare, waited))
 
     def check_capacity(self, load: Mapping[str, float], stop_id: str | None) -> None:
         for dim, amount in load.items():

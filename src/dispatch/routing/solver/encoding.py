@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,7 +89,8 @@ def encode(problem: Problem, matrix: TravelMatrix, objective: str,
     _set_arc_costs(enc, distance, objective)
     enc.time = _add_time(enc, matrix, relaxed_windows)
     add_capacity_dimensions(enc)
-    _add_limits(enc, distance)
+    # Rounded up, so a route within max_distance in ticks is within it in metres too.
+    _add_limits(enc, np.ceil(matrix.distance * scales.distance - 1e-9).astype(np.int64))
     _add_disjunctions_and_skills(enc, objective)
     _add_pairs(enc)
     _add_locks(enc)
@@ -145,7 +147,8 @@ def _add_time(enc: Encoded, matrix: TravelMatrix, relaxed: frozenset[str]):
             continue
         cumul = time.CumulVar(enc.index_of_stop[stop.id])
         first = scales.ticks(stop.windows[0].start)
-        last = min(horizon, scales.ticks_floor(stop.windows[-1].end))
+        close = stop.windows[-1].end  # a stop without windows is open until math.inf
+        last = horizon if math.isinf(close) else min(horizon, scales.ticks_floor(close))
         if first > last:
             # The stop's windows lie past every shift: leave it to the drop penalty.
             routing.ActiveVar(enc.index_of_stop[stop.id]).SetValue(0)
