@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import sys
 import time
+from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 
 from dispatch.routing.matrices.base import TravelMatrix
 from dispatch.routing.problem import Problem
 from dispatch.routing.solver.fleet import minimise_fleet
+from dispatch.routing.solver.fleet_arrays import FleetArrays, fleet_arrays
 from dispatch.routing.solver.params import SolveParams
+from dispatch.routing.solver.ruin_recreate import FleetMinimiser
+from dispatch.routing.solver.scaling import Scales
 from dispatch.routing.solver.search import SearchResult, run_search
 from dispatch.routing.solver.strategies import PORTFOLIO, Strategy
 
@@ -23,16 +28,33 @@ POLISH = Strategy("polish-gls")
 _JOB: tuple[Problem, TravelMatrix, SolveParams, frozenset[str]] | None = None
 
 
-def _worker(strategy: Strategy, seconds: float) -> SearchResult | None:
+def _worker(strategy: Strategy, seconds: float, seed: int) -> SearchResult | None:
     assert _JOB is not None
     problem, matrix, params, relaxed = _JOB
-    return run_strategy(problem, matrix, params, strategy, seconds, relaxed)
+    return run_strategy(problem, matrix, params, strategy, seconds, relaxed, seed)
+
+
+def _ruin_and_recreate(problem: Problem, best: SearchResult, arrays: FleetArrays,
+                       deadline: float, seed: int, stall_seconds: float) -> SearchResult:
+    """Fewer routes by ruin and recreate; the objective is left for the polish to set."""
+    node = {stop_id: i for i, stop_id in enumerate(arrays.stop_ids, start=1)}
+    routes = [[node[s] for s in stops] for stops in best.plan.values()]
+    fewer = FleetMinimiser(arrays, seed).minimise(routes, deadline, stall_seconds)
+    if len(fewer) >= len(routes):
+        return best
+    vehicles = [v.id for v in problem.vehicles]
+    plan = {vehicles[i]: [arrays.stop_ids[n - 1] for n in route] for i, route in enumerate(fewer)}
+    return replace(best, plan=plan, objective=sys.maxsize)
 
 
 def run_strategy(problem: Problem, matrix: TravelMatrix, params: SolveParams,
-                 strategy: Strategy, seconds: float,
-                 relaxed: frozenset[str] = frozenset()) -> SearchResult | None:
-    """First plan and improvement, fleet minimisation (hierarchical), then a warm polish."""
+                 strategy: Strategy, seconds: float, relaxed: frozenset[str] = frozenset(),
+                 seed: int = 0) -> SearchResult | None:
+    """First plan and improvement, fleet minimisation (hierarchical), then a warm polish.
+
+    Plain VRPTWs get the ruin-and-recreate fleet minimiser (time-based, so only without a
+    solution limit); everything else the OR-Tools route-elimination loop.
+    """
     started = time.perf_counter()
     deadline = started + seconds
     search = partial(run_search, problem, matrix, objective=params.objective,
@@ -40,11 +62,20 @@ def run_strategy(problem: Problem, matrix: TravelMatrix, params: SolveParams,
                      log_search=params.log_search)
     fleet_phase = params.objective == "hierarchical" and params.minimise_fleet
     limit = params.solution_limit
-    best = search(strategy=strategy, time_limit=seconds * (0.4 if fleet_phase else 1.0),
-                  solution_limit=limit)
+    arrays = None
+    if fleet_phase and limit is None and not relaxed:
+        arrays = fleet_arrays(problem, matrix, Scales.for_problem(problem, params.time_resolution))
+    share = 0.15 if arrays is not None else 0.4 if fleet_phase else 1.0
+    best = search(strategy=strategy, time_limit=seconds * share, solution_limit=limit)
     if best is None or limit is None and not fleet_phase:
         return best
-    if fleet_phase:
+    first = best.first_solution_seconds
+    if arrays is not None and best.dropped_required == 0:
+        # Hedge across workers: even seeds chase the last route to the end, odd seeds give
+        # up on a stalled attempt and leave the time to the distance polish.
+        stall = float("inf") if seed % 2 == 0 else 0.1 * seconds
+        best = _ruin_and_recreate(problem, best, arrays, started + 0.7 * seconds, seed, stall)
+    elif fleet_phase:
         best = minimise_fleet(best, partial(search, strategy=POLISH), deadline,
                               attempt_seconds=max(0.5, seconds * 0.15), solution_limit=limit)
     remaining = deadline - time.perf_counter()
@@ -55,7 +86,6 @@ def run_strategy(problem: Problem, matrix: TravelMatrix, params: SolveParams,
         if polished is not None and polished.rank(params.objective) < best.rank(
                 params.objective):
             best = polished
-    first = best.first_solution_seconds
     return SearchResult(best.plan, best.objective, strategy.name,
                         time.perf_counter() - started, first, best.dropped_required)
 
@@ -67,14 +97,16 @@ def run_portfolio(problem: Problem, matrix: TravelMatrix, params: SolveParams,
     strategies = [PORTFOLIO[i % len(PORTFOLIO)] for i in range(workers)]
     seconds = params.time_limit
     if workers == 1:
-        result = run_strategy(problem, matrix, params, strategies[0], seconds, relaxed)
+        result = run_strategy(problem, matrix, params, strategies[0], seconds, relaxed,
+                              params.seed)
         return [result] if result else []
     global _JOB
     _JOB = (problem, matrix, params, relaxed)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(_worker, s, seconds) for s in strategies]
+            futures = [pool.submit(_worker, s, seconds, params.seed + i)
+                       for i, s in enumerate(strategies)]
             results = [f.result() for f in futures]
     finally:
         _JOB = None
