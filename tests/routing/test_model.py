@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from dispatch.routing import (
-    GeoPoint, Locks, Pair, PlanarPoint, Problem, Stop, StopKind, TimeWindow, TravelMatrix,
+    GeoPoint,
+    Locks,
+    Pair,
+    PlanarPoint,
+    Problem,
+    Stop,
+    StopKind,
+    TimeWindow,
+    TravelMatrix,
     Vehicle,
 )
 

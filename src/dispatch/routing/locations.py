@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Union
 
 
 def _finite(name: str, value: float) -> float:
@@ -44,7 +43,7 @@ class PlanarPoint:
         object.__setattr__(self, "y", _finite("y", self.y))
 
 
-Location = Union[GeoPoint, PlanarPoint]
+Location = GeoPoint | PlanarPoint
 
 
 def parse_location(value: object, field: str = "location") -> Location:

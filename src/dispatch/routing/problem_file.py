@@ -60,7 +60,8 @@ def _each(items: Any, field: str, build: Callable[[Mapping[str, Any], str], T]) 
             result.append(build(item, where))
         except ValueError as exc:
             message = str(exc)
-            raise ValueError(message if message.startswith(where) else f"{where}: {message}")
+            raise ValueError(
+                message if message.startswith(where) else f"{where}: {message}") from None
         except KeyError as exc:
             raise ValueError(f"{where}.{exc.args[0]}: missing field") from None
         except TypeError as exc:

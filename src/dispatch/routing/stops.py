@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from dispatch.routing.locations import Location
 from dispatch.routing.quantities import quantities
 from dispatch.routing.windows import TimeWindow, normalise_windows
 
 
-class StopKind(str, Enum):
+class StopKind(StrEnum):
     """Deliveries are loaded at the start; pickups are loaded at the stop."""
 
     DELIVERY = "delivery"

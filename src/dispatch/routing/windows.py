@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -32,7 +33,7 @@ def normalise_windows(windows: Iterable[TimeWindow], field: str) -> tuple[TimeWi
     result = tuple(sorted(windows))
     if not result:
         raise ValueError(f"{field}: at least one time window is required")
-    for before, after in zip(result, result[1:]):
+    for before, after in pairwise(result):
         if after.start <= before.end:
             raise ValueError(f"{field}: time windows {before} and {after} overlap")
     return result

@@ -14,7 +14,7 @@ def test_great_circle_matches_geopy():
     """With detour 1 the matrix equals geopy's great_circle distance for every pair."""
     rng = np.random.default_rng(3)
     points = [GeoPoint(float(a), float(b)) for a, b in
-              zip(rng.uniform(-60, 60, 25), rng.uniform(-170, 170, 25))]
+              zip(rng.uniform(-60, 60, 25), rng.uniform(-170, 170, 25), strict=True)]
     matrix = GreatCircleMatrix(detour=1.0).matrix(points)
     for i in range(0, 25, 4):
         for j in range(25):
@@ -44,7 +44,7 @@ def test_five_thousand_points_build_quickly():
     """Vectorised: 5,000 points build (sanity bound, not a benchmark) in a few seconds."""
     rng = np.random.default_rng(0)
     points = [GeoPoint(float(a), float(b)) for a, b in
-              zip(rng.uniform(43.6, 43.8, 5000), rng.uniform(7.2, 7.5, 5000))]
+              zip(rng.uniform(43.6, 43.8, 5000), rng.uniform(7.2, 7.5, 5000), strict=True)]
     started = time.perf_counter()
     matrix = GreatCircleMatrix().matrix(points)
     assert matrix.size == 5000

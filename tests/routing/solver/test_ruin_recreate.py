@@ -62,12 +62,12 @@ def test_simultaneous_windows_far_apart_are_not_merged():
     assert len(routes) == 2
 
 
-@pytest.mark.parametrize("change", ["pair", "two_windows", "skill"])
-def test_only_plain_vrptw_qualifies(change):
-    """Pairs, several windows per stop or skills send the problem to the OR-Tools phase."""
+@pytest.mark.parametrize("change", ["half_paired", "two_windows", "skill"])
+def test_only_plain_vrptw_and_pdptw_qualify(change):
+    """Mixed paired/unpaired stops, several windows or skills go to the OR-Tools phase."""
     vans = [van("van-1", capacity={"kg": 10}, skills={"fridge"} if change == "skill" else ())]
-    if change == "pair":
-        stops = [order("p", 1, kind=StopKind.PICKUP), order("d", 2)]
+    if change == "half_paired":
+        stops = [order("p", 1, kind=StopKind.PICKUP), order("d", 2), order("alone", 3)]
         problem = Problem(vehicles=vans, stops=stops, pairs=[Pair("p", "d")])
     elif change == "two_windows":
         stops = [order("a", 1, windows=[TimeWindow(0, 5), TimeWindow(10, 20)])]
@@ -85,3 +85,42 @@ def test_hierarchical_solve_uses_the_minimiser_and_stays_feasible():
     assert solution.vehicles_used == 1
     assert solution.violations == ()
     assert not solution.unassigned
+
+
+def pair_problem(pairs=5, capacity=100):
+    """Pickups east of the depot, each delivered a little further east; loose windows."""
+    vans = [van(f"van-{i}", capacity={"kg": capacity}) for i in range(pairs)]
+    stops, links = [], []
+    for i in range(pairs):
+        stops.append(order(f"pick-{i}", 10 + 3 * i, 2, kind=StopKind.PICKUP, demand={"kg": 20}))
+        stops.append(order(f"drop-{i}", 12 + 3 * i, -2, demand={"kg": 20}))
+        links.append(Pair(f"pick-{i}", f"drop-{i}"))
+    return Problem(vehicles=vans, stops=stops, pairs=links)
+
+
+def test_pairs_collapse_onto_one_route_with_pickups_first():
+    """Five single-pair routes merge into one; every pickup precedes its delivery."""
+    problem = pair_problem()
+    arrays = arrays_of(problem)
+    assert arrays is not None and arrays.paired
+    singles = [[2 * i + 1, 2 * i + 2] for i in range(5)]
+    routes = FleetMinimiser(arrays, seed=3).minimise(singles, time.perf_counter() + 2)
+    assert len(routes) == 1
+    plan = to_plan(problem, arrays, routes)
+    assert evaluate(problem, plan).violations == ()
+    order_of = {s: k for k, s in enumerate(plan[problem.vehicles[0].id])}
+    assert all(order_of[f"pick-{i}"] < order_of[f"drop-{i}"] for i in range(5))
+
+
+def test_pair_capacity_is_held_at_every_point():
+    """With room for two loads at once, the merged route never carries three."""
+    problem = pair_problem(capacity=40)
+    arrays = arrays_of(problem)
+    singles = [[2 * i + 1, 2 * i + 2] for i in range(5)]
+    routes = FleetMinimiser(arrays, seed=4).minimise(singles, time.perf_counter() + 1)
+    assert evaluate(problem, to_plan(problem, arrays, routes)).violations == ()
+    for route in routes:
+        load = 0
+        for node in route:
+            load += int(arrays.demand[node, 0])
+            assert 0 <= load <= 40

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp
@@ -156,7 +157,7 @@ def _add_time(enc: Encoded, matrix: TravelMatrix, relaxed: frozenset[str]):
             routing.ActiveVar(enc.index_of_stop[stop.id]).SetValue(0)
             continue
         cumul.SetRange(first, last)
-        for before, after in zip(stop.windows, stop.windows[1:]):
+        for before, after in pairwise(stop.windows):
             gap_start = scales.ticks_floor(before.end) + 1
             gap_end = min(horizon, scales.ticks(after.start) - 1)
             if gap_start <= gap_end:

@@ -1,8 +1,9 @@
 """Dense arrays of a plain VRPTW, for the ruin-and-recreate fleet minimiser.
 
-Only problems of the classic shape qualify (one shared depot, identical vehicles, one window
-per stop, deliveries only, every stop required, no pairs, skills, breaks, limits or locks);
-for others the OR-Tools fleet phase is used alone. Times are in the solver's own ticks, so
+Only problems of the classic shapes qualify: one shared depot, identical vehicles, one window
+per stop, every stop required, no skills, breaks, limits or locks, and either deliveries only
+(VRPTW) or every stop in a pickup-and-delivery pair (PDPTW). Others use the OR-Tools fleet
+phase alone. Times are in the solver's own ticks, so
 routes found here are feasible in the OR-Tools model that polishes them.
 """
 
@@ -28,8 +29,14 @@ class FleetArrays:
     service: np.ndarray
     ready: np.ndarray
     due: np.ndarray
-    demand: np.ndarray  # (n+1, dims)
+    demand: np.ndarray  # (n+1, dims); signed for PDPTW: + at a pickup, - at its delivery
     capacity: np.ndarray  # (dims,)
+    partner: np.ndarray  # PDPTW: each node's pair partner (0 for VRPTW)
+    is_pickup: np.ndarray  # PDPTW: True at the pickup half of a pair
+
+    @property
+    def paired(self) -> bool:
+        return bool(self.partner.any())
 
     @property
     def size(self) -> int:
@@ -45,10 +52,13 @@ def _qualifies(problem: Problem) -> bool:
         and v.max_duration is None and v.available_from is None and not v.skills
         for v in problem.vehicles)
     plain_stops = all(
-        s.kind is StopKind.DELIVERY and s.required and len(s.windows) == 1 and not s.skills
-        for s in problem.stops)
+        s.required and len(s.windows) == 1 and not s.skills for s in problem.stops)
+    paired = problem.pair_of()
+    deliveries_only = not paired and all(s.kind is StopKind.DELIVERY for s in problem.stops)
+    all_paired = len(paired) == len(problem.stops)
     no_locks = not problem.locks.pinned and not problem.locks.frozen
-    return same and plain_stops and not problem.pairs and no_locks and bool(problem.stops)
+    return (same and plain_stops and (deliveries_only or all_paired) and no_locks
+            and bool(problem.stops))
 
 
 def fleet_arrays(problem: Problem, matrix: TravelMatrix, scales: Scales) -> FleetArrays | None:
@@ -68,12 +78,21 @@ def fleet_arrays(problem: Problem, matrix: TravelMatrix, scales: Scales) -> Flee
                        if np.isfinite(s.windows[0].end) else horizon for s in problem.stops]
     dims = problem.dimensions
     demand = np.zeros((len(nodes), len(dims)), dtype=np.int64)
+    paired = bool(problem.pairs)
     for i, stop in enumerate(problem.stops, start=1):
+        sign = -1 if paired and stop.kind is StopKind.DELIVERY else 1
         for d, dim in enumerate(dims):
-            demand[i, d] = scales.demand_ticks(stop.demand.get(dim, 0.0))
+            demand[i, d] = sign * scales.demand_ticks(stop.demand.get(dim, 0.0))
+    partner = np.zeros(len(nodes), dtype=np.int64)
+    is_pickup = np.zeros(len(nodes), dtype=bool)
+    number = {s.id: i for i, s in enumerate(problem.stops, start=1)}
+    for pair in problem.pairs:
+        partner[number[pair.pickup]] = number[pair.delivery]
+        partner[number[pair.delivery]] = number[pair.pickup]
+        is_pickup[number[pair.pickup]] = True
     capacity = np.array([scales.capacity_ticks(vehicle.capacity[d]) for d in dims],
                         dtype=np.int64)
     return FleetArrays(tuple(s.id for s in problem.stops), travel.astype(np.int64),
                        cost.astype(np.int64), np.array(service, dtype=np.int64),
                        np.array(ready, dtype=np.int64), np.array(due, dtype=np.int64),
-                       demand, capacity)
+                       demand, capacity, partner, is_pickup)

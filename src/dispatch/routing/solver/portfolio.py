@@ -6,8 +6,8 @@ import logging
 import multiprocessing
 import sys
 import time
-from dataclasses import replace
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from functools import partial
 
 from dispatch.routing.matrices.base import TravelMatrix
@@ -52,8 +52,8 @@ def run_strategy(problem: Problem, matrix: TravelMatrix, params: SolveParams,
                  seed: int = 0) -> SearchResult | None:
     """First plan and improvement, fleet minimisation (hierarchical), then a warm polish.
 
-    Plain VRPTWs get the ruin-and-recreate fleet minimiser (time-based, so only without a
-    solution limit); everything else the OR-Tools route-elimination loop.
+    Plain VRPTWs and PDPTWs get the ruin-and-recreate fleet minimiser (time-based, so only
+    without a solution limit); everything else the OR-Tools route-elimination loop.
     """
     started = time.perf_counter()
     deadline = started + seconds

@@ -4,7 +4,8 @@ OR-Tools' local search seldom empties a route; this does it directly: take a rou
 out, then repeatedly ruin strings of nearby stops and greedily re-insert everything, keeping
 a candidate when fewer stops are left out or when those left out have been absent less often
 (so the hard stops get placed first). When nothing is left out, another route goes.
-Insertions are checked in O(1) per position with earliest and latest service times.
+A single stop's insertion is checked in O(1) per position from earliest and latest service
+times, for all positions at once; pairs are placed by :mod:`pair_insertion`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 import numpy as np
 
 from dispatch.routing.solver.fleet_arrays import FleetArrays
+from dispatch.routing.solver.pair_insertion import Schedule, best_pair_position, route_schedule
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +34,25 @@ class _Plan:
         self.routes = routes
         self.out = out
         self._edges: list[tuple[np.ndarray, ...] | None] = [None] * len(routes)
+        self._schedules: list[Schedule | None] = [None] * len(routes)
         self._flat: tuple[np.ndarray, ...] | None = None
 
     def copy(self) -> _Plan:
         clone = _Plan(self.data, [list(r) for r in self.routes], list(self.out))
         clone._edges = list(self._edges)
+        clone._schedules = list(self._schedules)
         clone._flat = self._flat
         return clone
+
+    def schedules(self) -> list[Schedule]:
+        for r, cached in enumerate(self._schedules):
+            if cached is None:
+                self._schedules[r] = route_schedule(self.data, self.routes[r])
+        return self._schedules  # type: ignore[return-value]
+
+    def _changed(self, r: int) -> None:
+        self._edges[r] = self._schedules[r] = None
+        self._flat = None
 
     def flat(self) -> tuple[np.ndarray, ...]:
         """Every edge of every route side by side, with its route number and offset."""
@@ -62,31 +76,30 @@ class _Plan:
 
     def insert(self, r: int, position: int, node: int) -> None:
         self.routes[r].insert(position, node)
-        self._edges[r] = self._flat = None
+        self._changed(r)
+
+    def insert_pair(self, r: int, first: int, second: int, pickup: int, delivery: int) -> None:
+        self.routes[r].insert(second, delivery)
+        self.routes[r].insert(first, pickup)
+        self._changed(r)
+
+    def remove(self, r: int, node: int) -> None:
+        self.routes[r].remove(node)
+        self._changed(r)
 
     def cut(self, r: int, start: int, length: int) -> list[int]:
         removed = self.routes[r][start:start + length]
         del self.routes[r][start:start + length]
-        self._edges[r] = self._flat = None
+        self._changed(r)
         return removed
 
 
 def _route_edges(data: FleetArrays, route: list[int]) -> tuple[np.ndarray, ...]:
-    seq = [0, *route, 0]
-    travel, service, ready, due = data.travel, data.service, data.ready, data.due
-    start = [int(ready[0])]
-    for prev, node in zip(seq, seq[1:]):
-        start.append(max(start[-1] + int(service[prev]) + int(travel[prev, node]),
-                         int(ready[node])))
-    latest = [int(due[0])]
-    for node, nxt in zip(reversed(seq[:-1]), reversed(seq[1:])):
-        latest.append(min(int(due[node]),
-                          latest[-1] - int(service[node]) - int(travel[node, nxt])))
-    latest.reverse()
-    tails = np.array(seq[:-1])
-    departure = np.array(start[:-1]) + service[tails]
+    schedule = route_schedule(data, route)
+    tails = np.array(schedule.seq[:-1])
+    departure = np.array(schedule.start[:-1]) + data.service[tails]
     load = data.demand[route].sum(axis=0) if route else np.zeros_like(data.capacity)
-    return tails, np.array(seq[1:]), departure, np.array(latest[1:]), load
+    return tails, np.array(schedule.seq[1:]), departure, np.array(schedule.latest[1:]), load
 
 
 class FleetMinimiser:
@@ -137,21 +150,41 @@ class FleetMinimiser:
             at = route.index(int(node))
             first = int(self.rng.integers(max(0, at - length + 1),
                                           min(at, len(route) - length) + 1))
-            plan.out.extend(plan.cut(r, first, length))
+            removed = plan.cut(r, first, length)
+            plan.out.extend(removed)
             ruined.add(r)
+            for gone in removed:
+                partner = int(self.data.partner[gone])
+                if partner and partner not in removed and partner in where:
+                    owner = where.pop(partner)
+                    plan.remove(owner, partner)
+                    plan.out.append(partner)
+                    ruined.add(owner)
 
     def recreate(self, plan: _Plan) -> None:
-        data, out = self.data, np.array(plan.out, dtype=np.int64)
+        data = self.data
+        # Pairs go in as one request, named by the pickup.
+        out = np.array([n for n in plan.out if data.is_pickup[n] or not data.partner[n]],
+                       dtype=np.int64)
         how = self.rng.choice(4, p=SORT_WEIGHTS)
         if how == 0:
             self.rng.shuffle(out)
         elif how == 1:
-            out = out[np.argsort(-data.demand[out].sum(axis=1), kind="stable")]
+            out = out[np.argsort(-np.abs(data.demand[out]).sum(axis=1), kind="stable")]
         else:
             far = data.cost[0, out]
             out = out[np.argsort(-far if how == 2 else far, kind="stable")]
         left: list[int] = []
         for node in out.tolist():
+            partner = int(data.partner[node])
+            if partner:
+                pair_spot = best_pair_position(data, plan.schedules(), node, partner,
+                                               self.rng, BLINK)
+                if pair_spot is None:
+                    left.extend((node, partner))
+                else:
+                    plan.insert_pair(*pair_spot, node, partner)
+                continue
             spot = self.best_position(plan, node)
             if spot is None:
                 left.append(node)
