@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from dispatch.routing import Locks, Problem, Solution, TimeWindow, evaluate, solve
 from dispatch.routing.solver import reasons
 
@@ -74,9 +72,6 @@ def test_late_frozen_stop_is_reported_not_fatal():
     assert [(v.kind, v.stop_id) for v in replay.violations] == [("window", "order-1")]
 
 
-@pytest.mark.xfail(strict=True, reason="a frozen prefix the model cannot satisfy (here: late "
-                   "and back after the shift ends) makes the whole search infeasible, so "
-                   "every stop comes back unassigned")
 def test_late_frozen_stop_past_the_shift_end_keeps_the_rest_planned():
     """A late frozen stop that also keeps its van out past its shift must not stop the
     other van from serving the other stops."""
@@ -88,3 +83,20 @@ def test_late_frozen_stop_past_the_shift_end_keeps_the_rest_planned():
     solution = solve(problem, FAST)
     served = {s for r in solution.routes for s in r.stop_ids}
     assert {"order-2", "order-3", "order-4", "order-5"} <= served
+    assert solution.route_of("van-1").stop_ids[0] == "order-1"
+    assert {v.kind for v in solution.violations} >= {"window", "shift"}
+
+
+def test_overloaded_frozen_prefix_is_kept_and_reported():
+    """A frozen stop heavier than its van keeps its place; the rest goes to the other van and
+    the overload is reported, not hidden."""
+    problem = Problem(
+        [van("van-1", capacity={"kg": 5}), van("van-2", capacity={"kg": 50})],
+        [order("order-big", 10, demand={"kg": 9}), order("order-2", 20, demand={"kg": 1}),
+         order("order-3", 30, demand={"kg": 1})],
+        locks=Locks(frozen={"van-1": ("order-big",)}))
+    solution = solve(problem, FAST)
+    assert solution.route_of("van-1").stop_ids == ("order-big",)
+    assert {s for r in solution.routes for s in r.stop_ids} == {
+        "order-big", "order-2", "order-3"}
+    assert [v.kind for v in solution.violations] == ["capacity"]

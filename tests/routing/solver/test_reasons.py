@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from dispatch.routing import Problem, Solution, SolveParams, StopKind, TimeWindow, solve
 from dispatch.routing.solver import reasons
 
@@ -117,8 +115,6 @@ def test_solve_always_returns_a_solution_with_reasons():
     assert reason_of(solution, "order-5") == reasons.UNREACHABLE
 
 
-@pytest.mark.xfail(strict=True, reason="explain() falls back to time_exhausted when the only "
-                   "van is busy, though it has time to spare")
 def test_optional_stop_below_its_penalty_with_a_busy_vehicle():
     """With its only van serving other stops (and hours to spare), an optional stop that is
     not worth its cost is still reported as penalty_below_cost."""

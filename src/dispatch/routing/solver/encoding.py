@@ -135,14 +135,17 @@ def _add_time(enc: Encoded, matrix: TravelMatrix, relaxed: frozenset[str]):
     problem, routing, scales = enc.problem, enc.routing, enc.scales
     service = np.array(_service_ticks(enc), dtype=np.int64)
     callbacks: dict[float, int] = {}
-    per_vehicle = []
+    per_vehicle, earliest_end = [], []
     for vehicle in problem.vehicles:
         factor = vehicle.speed_factor
+        travel = scales.travel_ticks(matrix, factor)
         if factor not in callbacks:
-            transit = scales.travel_ticks(matrix, factor) + service[:, None]
-            callbacks[factor] = routing.RegisterTransitMatrix(transit.tolist())
+            callbacks[factor] = routing.RegisterTransitMatrix(
+                (travel + service[:, None]).tolist())
         per_vehicle.append(callbacks[factor])
-    horizon = _horizon(problem, scales)
+        start, end = problem.vehicle_nodes(vehicle.id)
+        earliest_end.append(scales.ticks(vehicle.departure) + int(travel[start, end]))
+    horizon = max(_horizon(problem, scales), *earliest_end)
     routing.AddDimensionWithVehicleTransits(per_vehicle, horizon, horizon, False, "time")
     time = routing.GetDimensionOrDie("time")
     for stop in problem.stops:
@@ -165,6 +168,12 @@ def _add_time(enc: Encoded, matrix: TravelMatrix, relaxed: frozenset[str]):
     for v, vehicle in enumerate(problem.vehicles):
         begin = scales.ticks(vehicle.departure)
         end = scales.ticks_floor(vehicle.shift.end)
+        if earliest_end[v] > end:
+            # Cannot even get back in its shift (a vehicle re-planned late in the day): let
+            # its empty route stand, so the model stays solvable, and give it no stops.
+            end = earliest_end[v]
+            for index in enc.index_of_stop.values():
+                routing.VehicleVar(index).RemoveValue(v)
         time.CumulVar(routing.Start(v)).SetRange(begin, end)
         time.CumulVar(routing.End(v)).SetRange(begin, end)
         if vehicle.max_duration is not None:

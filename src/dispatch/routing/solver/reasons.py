@@ -67,7 +67,7 @@ def explain(problem: Problem, matrix: TravelMatrix, stop: Stop,
     if all(kinds for kinds in direct.values()):
         return ROUTE_LIMIT, "a trip to it alone breaks a vehicle's stop, distance or duration limit"
     idle = [v for v in vehicles if not plan.get(v.id) and not direct[v.id]]
-    if idle and not stop.required:
+    if not stop.required and (idle or _insertable(problem, matrix, vehicles, group, plan)):
         return NOT_WORTH_IT, "serving it costs more than its drop penalty"
     if idle:
         return TIME_EXHAUSTED, "the search ran out of time before placing it"
@@ -75,6 +75,19 @@ def explain(problem: Problem, matrix: TravelMatrix, stop: Stop,
     if demand and all(_no_room(problem, matrix, v, plan.get(v.id, []), demand) for v in vehicles):
         return CAPACITY_EXHAUSTED, "every suitable vehicle is full with other stops"
     return TIME_EXHAUSTED, "every suitable vehicle's time is taken by other stops"
+
+
+def _insertable(problem: Problem, matrix: TravelMatrix, vehicles: Sequence[Vehicle],
+                group: Sequence[Stop], plan: Mapping[str, Sequence[str]]) -> bool:
+    """Whether some route could take the stop (with its partner right after) unchanged."""
+    ids = [s.id for s in group]
+    for vehicle in vehicles:
+        route = list(plan.get(vehicle.id, []))
+        for at in range(min(len(route), 60) + 1):
+            trial = route[:at] + ids + route[at:]
+            if not evaluate(problem, {vehicle.id: trial}, matrix).violations:
+                return True
+    return False
 
 
 def _no_room(problem: Problem, matrix: TravelMatrix, vehicle: Vehicle,

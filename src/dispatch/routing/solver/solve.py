@@ -13,6 +13,7 @@ from dispatch.routing.problem import Problem
 from dispatch.routing.solution import Solution
 from dispatch.routing.solver.params import SolveParams
 from dispatch.routing.solver.portfolio import run_portfolio
+from dispatch.routing.solver.prefix_fallback import solve_around_prefixes
 from dispatch.routing.solver.reasons import explain_unassigned
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,12 @@ def solve(problem: Problem, params: SolveParams | None = None,
                                        else prepared + best.first_solution_seconds),
             "strategies": {r.strategy: list(r.rank(params.objective)) for r in results},
         }
+    elif problem.locks.frozen:
+        log.info("frozen prefixes of %s cannot be kept in the model; solving around them",
+                 problem.name)
+        plan = solve_around_prefixes(problem, matrix, lambda rest, sub: {
+            r.vehicle_id: list(r.stop_ids) for r in solve(rest, params, sub).routes})
+        objective, stats = 0, {"strategy": "around-frozen-prefixes"}
     else:
         log.warning("no search produced a plan for %s; returning every stop unassigned",
                     problem.name)
