@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from dispatch.routing.matrices.base import TravelMatrix
 from dispatch.routing.matrices.resolve import problem_matrix
-from dispatch.routing.problem import Problem
+from dispatch.routing.problem import Problem, check_routes
 from dispatch.routing.solution import BreakTaken, Route, Solution, Unassigned, Violation, Visit
 from dispatch.routing.stops import Stop, StopKind
 from dispatch.routing.vehicles import Vehicle
@@ -191,18 +191,8 @@ def evaluate(problem: Problem, plan: Mapping[str, Sequence[str]],
     ``available_from`` (current time). Stops in no route are listed as unassigned.
     """
     matrix = matrix or problem_matrix(problem)
-    vehicle_ids = {v.id for v in problem.vehicles}
-    stop_ids_known = {s.id for s in problem.stops}
-    seen: set[str] = set()
-    for vehicle_id, stop_ids in plan.items():
-        if vehicle_id not in vehicle_ids:
-            raise ValueError(f"plan: unknown vehicle {vehicle_id!r}")
-        for stop_id in stop_ids:
-            if stop_id not in stop_ids_known:
-                raise ValueError(f"plan: unknown stop {stop_id!r}")
-            if stop_id in seen:
-                raise ValueError(f"plan: stop {stop_id!r} appears twice")
-            seen.add(stop_id)
+    check_routes(plan, {v.id for v in problem.vehicles}, {s.id for s in problem.stops}, "plan")
+    seen = {s for stop_ids in plan.values() for s in stop_ids}
     routes, violations = [], _check_pairs(problem, plan)
     for vehicle_id, stop_ids in plan.items():
         if not stop_ids:

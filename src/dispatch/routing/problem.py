@@ -44,6 +44,21 @@ class Locks:
         return self.pinned.get(stop_id)
 
 
+def check_routes(routes: Mapping[str, Sequence[str]], vehicle_ids: set[str],
+                 stop_ids: set[str], field: str) -> None:
+    """Routes (vehicle id -> stop ids) must name known vehicles and stops, each stop once."""
+    seen: set[str] = set()
+    for vehicle_id, route in routes.items():
+        if vehicle_id not in vehicle_ids:
+            raise ValueError(f"{field}: unknown vehicle {vehicle_id!r}")
+        for stop_id in route:
+            if stop_id not in stop_ids:
+                raise ValueError(f"{field}: unknown stop {stop_id!r}")
+            if stop_id in seen:
+                raise ValueError(f"{field}: stop {stop_id!r} appears twice")
+            seen.add(stop_id)
+
+
 def _unique(kind: str, ids: Sequence[str]) -> None:
     seen: set[str] = set()
     for item in ids:
@@ -163,16 +178,9 @@ class Problem:
                 raise ValueError(f"locks.pinned: unknown stop {stop_id!r}")
             if vehicle_id not in vehicles:
                 raise ValueError(f"locks.pinned: unknown vehicle {vehicle_id!r}")
-        seen: set[str] = set()
+        check_routes(self.locks.frozen, vehicles, stops, "locks.frozen")
         for vehicle_id, prefix in self.locks.frozen.items():
-            if vehicle_id not in vehicles:
-                raise ValueError(f"locks.frozen: unknown vehicle {vehicle_id!r}")
             for stop_id in prefix:
-                if stop_id not in stops:
-                    raise ValueError(f"locks.frozen: unknown stop {stop_id!r}")
-                if stop_id in seen:
-                    raise ValueError(f"locks.frozen: stop {stop_id!r} is frozen twice")
-                seen.add(stop_id)
                 pinned = self.locks.pinned.get(stop_id)
                 if pinned is not None and pinned != vehicle_id:
                     raise ValueError(
