@@ -90,3 +90,27 @@ def summarise(reports: Iterable[InstanceReport]) -> dict[str, Any]:
             "instances_at_bks_vehicles": sum(r.vehicles <= r.bks_vehicles for r in with_bks),
         }
     return summary
+
+
+def head_to_head(ours: Iterable[InstanceReport], theirs: Iterable[InstanceReport]) -> dict:
+    """Per-instance comparison in the hierarchical order (vehicles, then distance).
+
+    Totals hide trade-offs: fewer vehicles usually cost distance, so also report the
+    distance ratio over the instances where both used the same number of vehicles.
+    """
+    better = equal = worse = 0
+    same_ours = same_theirs = 0.0
+    for a, b in zip(ours, theirs, strict=True):
+        mine, other = (a.vehicles, round(a.distance, 3)), (b.vehicles, round(b.distance, 3))
+        if not b.feasible or (a.feasible and mine < other):
+            better += 1
+        elif a.feasible == b.feasible and mine == other:
+            equal += 1
+        else:
+            worse += 1
+        if a.feasible and b.feasible and a.vehicles == b.vehicles:
+            same_ours += a.distance
+            same_theirs += b.distance
+    return {"better": better, "equal": equal, "worse": worse,
+            "distance_ratio_same_vehicles": (round(same_ours / same_theirs, 4)
+                                             if same_theirs else None)}

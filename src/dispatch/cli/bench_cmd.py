@@ -11,7 +11,13 @@ from rich.progress import Progress
 from rich.table import Table
 
 from dispatch.bench.readers import find_instances, read_instance
-from dispatch.bench.runner import InstanceReport, report, solve_instance, summarise
+from dispatch.bench.runner import (
+    InstanceReport,
+    head_to_head,
+    report,
+    solve_instance,
+    summarise,
+)
 from dispatch.cli.output import console
 from dispatch.routing.solver import SolveParams
 
@@ -82,9 +88,14 @@ def bench_command(
     console.print(_table("dispatch", ours))
     summary = summarise(ours)
     console.print(_summary_line("dispatch", summary))
-    peer_summaries = {p: summarise(r) for p, r in theirs.items()}
+    peer_summaries = {p: summarise(r) | {"dispatch_vs_peer": head_to_head(ours, r)}
+                      for p, r in theirs.items()}
     for peer, peer_summary in peer_summaries.items():
         console.print(_summary_line(peer, peer_summary))
+        versus = peer_summary["dispatch_vs_peer"]
+        console.print(f"  dispatch vs {peer}, per instance: {versus['better']} better, "
+                      f"{versus['equal']} equal, {versus['worse']} worse; distance ratio where "
+                      f"vehicles are equal: {versus['distance_ratio_same_vehicles']}")
     if json_path:
         document = {
             "time_limit": time_limit, "workers": params.worker_count,
