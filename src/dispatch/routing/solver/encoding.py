@@ -68,7 +68,7 @@ def _horizon(problem: Problem, scales: Scales) -> int:
 
 def encode(problem: Problem, matrix: TravelMatrix, objective: str,
            time_resolution: float | None = None, max_vehicles: int | None = None,
-           relaxed_windows: frozenset[str] = frozenset(), span_weight: int = 0) -> Encoded:
+           relaxed_windows: frozenset[str] = frozenset()) -> Encoded:
     """Build the RoutingModel (not yet closed).
 
     ``max_vehicles`` caps active vehicles (the fleet-minimisation phase); stops in
@@ -97,8 +97,6 @@ def encode(problem: Problem, matrix: TravelMatrix, objective: str,
     _add_locks(enc)
     if max_vehicles is not None:
         routing.SetMaximumNumberOfActiveVehicles(max_vehicles)
-    if span_weight:
-        enc.time.SetSpanCostCoefficientForAllVehicles(span_weight)
     return enc
 
 

@@ -36,11 +36,10 @@ def run_search(problem: Problem, matrix: TravelMatrix, *, objective: str, strate
                time_limit: float, solution_limit: int | None = None,
                time_resolution: float | None = None, initial: dict[str, list[str]] | None = None,
                max_vehicles: int | None = None, relaxed: frozenset[str] = frozenset(),
-               log_search: bool = False, span_weight: int = 0) -> SearchResult | None:
+               log_search: bool = False) -> SearchResult | None:
     """Solve once; ``initial`` warm-starts from given routes (stops left out may be inserted)."""
     started = time.perf_counter()
-    enc = encode(problem, matrix, objective, time_resolution, max_vehicles, relaxed,
-                 span_weight)
+    enc = encode(problem, matrix, objective, time_resolution, max_vehicles, relaxed)
     params = strategy.search_parameters(time_limit, solution_limit, log_search)
     first_seen: list[float] = []
     enc.routing.AddAtSolutionCallback(

@@ -6,11 +6,9 @@ from dataclasses import dataclass
 
 from google.protobuf.duration_pb2 import Duration
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-from ortools.util.optional_boolean_pb2 import OptionalBoolean
 
 FIRST = routing_enums_pb2.FirstSolutionStrategy.Value
 META = routing_enums_pb2.LocalSearchMetaheuristic.Value
-BOOL_TRUE = OptionalBoolean.Value("BOOL_TRUE")
 
 
 @dataclass(frozen=True)
@@ -21,7 +19,6 @@ class Strategy:
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     iterated: bool = False
-    ejection: bool = False
 
     def search_parameters(self, time_limit: float, solution_limit: int | None = None,
                           log: bool = False):
@@ -32,14 +29,6 @@ class Strategy:
         if solution_limit is not None:
             params.solution_limit = solution_limit
         params.log_search = log
-        if self.ejection:
-            # Operators that insert left-out stops by moving or ejecting others: what the
-            # fleet-minimisation phase needs once a route's stops are cast out.
-            ops = params.local_search_operators
-            for name in ("use_extended_swap_active", "use_relocate_and_make_active",
-                         "use_exchange_and_make_active", "use_node_pair_swap_active",
-                         "use_inactive_lns"):
-                setattr(ops, name, BOOL_TRUE)
         if self.iterated:
             params.use_iterated_local_search = True
             ils = params.iterated_local_search_parameters
