@@ -24,13 +24,6 @@ log = logging.getLogger(__name__)
 USE_FIXED_COST = True
 
 
-def unsupported(instance: BenchInstance) -> str | None:
-    """Why PyVRP cannot take this instance, or None (both benchmark kinds are supported)."""
-    if instance.kind not in ("vrptw", "pdptw"):
-        return f"unknown benchmark kind {instance.kind!r}"
-    return None
-
-
 def solve(
     instance: BenchInstance, time_limit: float, workers: int = 1, seed: int = 0
 ) -> list[list[int]]:

@@ -25,13 +25,6 @@ EXPLORATION_LEVEL = 5  # VROOM's most thorough search, as recommended for benchm
 USE_FIXED_COST = True
 
 
-def unsupported(instance: BenchInstance) -> str | None:
-    """Why VROOM cannot take this instance, or None (both benchmark kinds are supported)."""
-    if instance.kind not in ("vrptw", "pdptw"):
-        return f"unknown benchmark kind {instance.kind!r}"
-    return None
-
-
 def solve(
     instance: BenchInstance, time_limit: float, workers: int = 1, seed: int = 0
 ) -> list[list[int]]:
