@@ -1,1 +1,1 @@
-"""The FastAPI app (filled by the service issues)."""
+"""The HTTP API (FastAPI): a thin shell over the services in ``dispatch``."""

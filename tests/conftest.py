@@ -22,3 +22,75 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"skipped under DISPATCH_STRICT_SKIPS=1: {reason}"
+
+
+# --- Databases -------------------------------------------------------------------------
+# Tests that take the ``database`` fixture run on SQLite and on the local PostgreSQL.
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    from tests.support.databases import SqliteTemplate
+
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    from tests.support.databases import PostgresSchema, postgres_unavailable_reason
+
+    reason = postgres_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    schema = PostgresSchema()
+    yield schema
+    schema.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """A migrated, empty database of each kind the service supports."""
+    if request.param == "sqlite":
+        db = request.getfixturevalue("sqlite_template").fresh(tmp_path)
+    else:
+        db = request.getfixturevalue("postgres_schema").fresh()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def sqlite_database(sqlite_template, tmp_path):
+    """SQLite only, for tests of what the embedded default does."""
+    db = sqlite_template.fresh(tmp_path)
+    yield db
+    db.dispose()
+
+
+# --- The API on a seeded world ---------------------------------------------------------
+
+
+@pytest.fixture
+def world(database):
+    from tests.support.world import seed_world
+
+    return seed_world(database)
+
+
+@pytest.fixture
+def settings(database):
+    from dispatch.settings import Settings
+
+    return Settings(
+        database_url=str(database.engine.url), migrate_on_start=False, environment="test"
+    )
+
+
+@pytest.fixture
+def client(settings, database, world):
+    """An httpx-based client on the app, bound to the seeded ``database``."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app(settings, database), raise_server_exceptions=False) as c:
+        yield c

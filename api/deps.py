@@ -1,0 +1,117 @@
+"""Dependencies shared by the routes: settings, units of work, the caller, paging."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from dispatch.auth.roles import Role
+from dispatch.auth.service import Principal, principal_for_token
+from dispatch.db.database import Database
+from dispatch.db.uow import UnitOfWork
+from dispatch.errors import DomainError, Forbidden, Invalid, PreconditionFailed
+from dispatch.settings import Settings
+
+
+class Unauthorised(DomainError):
+    status = 401
+    title = "Unauthorized"
+    code = "unauthorised"
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.database
+
+
+def get_uow(database: Annotated[Database, Depends(get_database)]) -> UnitOfWork:
+    return database.uow()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+
+_bearer = HTTPBearer(auto_error=False, description="a token from `dispatch users create`")
+
+
+def get_principal(
+    database: Annotated[Database, Depends(get_database)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorised("send Authorization: Bearer <token>", field="Authorization")
+    with database.uow() as uow:
+        principal = principal_for_token(db=uow.db, token=credentials.credentials)
+    if principal is None:
+        raise Unauthorised("unknown or revoked token", field="Authorization")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(*roles: Role):
+    """A dependency admitting only ``roles``; others get 403."""
+    allowed = frozenset(roles)
+
+    def _check(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise Forbidden(f"{principal.role.value} may not do this (allowed: {names})")
+        return principal
+
+    return _check
+
+
+class Page:
+    """Keyset paging: ``limit`` items after id ``cursor``; the cap comes from settings."""
+
+    def __init__(
+        self,
+        settings: SettingsDep,
+        limit: Annotated[int | None, Query(ge=1, description="page size")] = None,
+        cursor: Annotated[str | None, Query(max_length=20, description="next_cursor")] = None,
+    ) -> None:
+        self.limit = settings.page_size_default if limit is None else limit
+        if self.limit > settings.page_size_max:
+            raise Invalid(f"limit may be at most {settings.page_size_max}", field="limit")
+        self.after: int | None = None
+        if cursor is not None:
+            if not cursor.isdigit():
+                raise Invalid("cursor must be a next_cursor value from a previous page", field="cursor")
+            self.after = int(cursor)
+
+
+PageDep = Annotated[Page, Depends()]
+
+
+def expected_version(
+    if_match: Annotated[str | None, Header(max_length=64, description="ETag of the version you read")] = None,
+) -> int | None:
+    """Parse ``If-Match: "3"`` (weak or strong); None when the header is absent."""
+    if if_match is None:
+        return None
+    value = if_match.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    value = value.strip('"')
+    if not value.isdigit():
+        raise PreconditionFailed("If-Match must be an ETag this API returned", field="If-Match")
+    return int(value)
+
+
+IfMatchDep = Annotated[int | None, Depends(expected_version)]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def caller(*roles: Role):
+    """``Annotated`` type for a route parameter receiving the caller, limited to ``roles``."""
+    return Annotated[Principal, Depends(require(*roles))]

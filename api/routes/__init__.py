@@ -1,0 +1,5 @@
+"""One router per resource; ``ROUTERS`` is what the app mounts."""
+
+from api.routes import catalog, drivers, orders, stock, users
+
+ROUTERS = (users.router, catalog.router, stock.router, drivers.router, orders.router)

@@ -1,0 +1,1 @@
+"""Persistence: engine, sessions, unit of work and Alembic migrations."""

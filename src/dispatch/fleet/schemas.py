@@ -1,0 +1,31 @@
+"""Request and response bodies for drivers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from dispatch.common.schemas import Command, ReadModel
+
+
+class DriverCreate(Command):
+    name: str = Field(min_length=1, max_length=120)
+    phone: str | None = Field(None, max_length=32, pattern=r"^\+?[0-9 ()-]{4,31}$")
+    warehouse_id: int = Field(ge=1, description="home warehouse: where the driver's routes start")
+    vehicle: Literal["bike", "cargo_bike", "car", "van", "truck"] = "van"
+    capacity_weight_g: int = Field(ge=1, le=50_000_000)
+    capacity_volume_ml: int = Field(ge=1, le=100_000_000)
+    skills: list[str] = Field(default_factory=list, max_length=10)
+
+
+class DriverRead(ReadModel):
+    id: int
+    name: str
+    phone: str | None
+    warehouse_id: int
+    vehicle: str
+    capacity_weight_g: int
+    capacity_volume_ml: int
+    skills: list[str]
+    active: bool

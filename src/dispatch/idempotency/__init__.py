@@ -1,0 +1,1 @@
+"""Idempotency keys with Stripe's semantics for retried POST requests."""

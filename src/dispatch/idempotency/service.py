@@ -1,0 +1,149 @@
+"""Idempotency keys with Stripe's semantics.
+
+- the same key with the same request replays the first response;
+- the same key with a different request is refused (422);
+- a retry while the first request is still running is refused (409);
+- keys are scoped to the caller and kept for at least 24 hours.
+
+A key whose first request crashed (no response stored and older than the stale limit) can
+be taken over by a retry, so a process dying mid-request does not block the key forever.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from dispatch.db.base import utcnow
+from dispatch.db.uow import UnitOfWork
+from dispatch.errors import Conflict, Invalid
+from dispatch.idempotency.models import IdempotencyKey
+
+IN_FLIGHT = "in_flight"
+DONE = "done"
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    body: str
+    headers: dict[str, str]
+
+
+def request_fingerprint(method: str, path: str, payload: Any) -> str:
+    """Hash of what makes two requests "the same": method, path and parsed body."""
+    canonical = json.dumps([method.upper(), path, payload], sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def check_key(key: str) -> None:
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise Invalid(
+            f"Idempotency-Key must be 1–{MAX_KEY_LENGTH} printable characters",
+            field="Idempotency-Key",
+        )
+
+
+def begin(
+    uow: UnitOfWork,
+    *,
+    owner_user_id: int,
+    key: str,
+    fingerprint: str,
+    ttl: timedelta,
+    stale_after: timedelta,
+    now: datetime | None = None,
+) -> tuple[int, StoredResponse | None]:
+    """Claim ``key`` for this request.
+
+    Returns the key row id and, when the request was already answered, the stored
+    response to replay. Raises Invalid (422) or Conflict (409) as Stripe does.
+    """
+    check_key(key)
+    now = now or utcnow()
+    for _attempt in range(3):
+        with uow:
+            db = uow.db
+            row = db.scalars(
+                select(IdempotencyKey).where(
+                    IdempotencyKey.owner_user_id == owner_user_id, IdempotencyKey.key == key
+                )
+            ).one_or_none()
+            if row is not None and row.expires_at <= now:
+                db.delete(row)
+                db.flush()
+                row = None
+            if row is None:
+                row = IdempotencyKey(
+                    owner_user_id=owner_user_id,
+                    key=key,
+                    request_hash=fingerprint,
+                    state=IN_FLIGHT,
+                    created_at=now,
+                    expires_at=now + ttl,
+                )
+                db.add(row)
+                try:
+                    db.flush()
+                except IntegrityError:
+                    uow.rollback()
+                    continue  # someone claimed it between our read and insert: look again
+                uow.commit()
+                return row.id, None
+            if row.request_hash != fingerprint:
+                raise Invalid(
+                    "this Idempotency-Key was used with a different request",
+                    field="Idempotency-Key",
+                )
+            if row.state == DONE:
+                return row.id, StoredResponse(
+                    row.response_status or 200,
+                    row.response_body or "",
+                    json.loads(row.response_headers or "{}"),
+                )
+            if row.created_at + stale_after > now:
+                raise Conflict(
+                    "a request with this Idempotency-Key is still in progress; retry later",
+                    field="Idempotency-Key",
+                )
+            row.created_at = now  # the first attempt died; this retry takes over
+            uow.commit()
+            return row.id, None
+    raise Conflict("could not claim the Idempotency-Key; retry", field="Idempotency-Key")
+
+
+def finish(uow: UnitOfWork, key_id: int, response: StoredResponse) -> None:
+    """Store the response so later retries replay it."""
+    with uow:
+        row = uow.db.get(IdempotencyKey, key_id)
+        if row is None:
+            return
+        row.state = DONE
+        row.response_status = response.status
+        row.response_body = response.body
+        row.response_headers = json.dumps(response.headers)
+        uow.commit()
+
+
+def release(uow: UnitOfWork, key_id: int) -> None:
+    """Forget a key whose request failed unexpectedly, so a retry can run it again."""
+    with uow:
+        uow.db.execute(delete(IdempotencyKey).where(IdempotencyKey.id == key_id))
+        uow.commit()
+
+
+def purge_expired(uow: UnitOfWork, now: datetime | None = None) -> int:
+    """Delete expired keys; returns how many went."""
+    with uow:
+        result = uow.db.execute(
+            delete(IdempotencyKey).where(IdempotencyKey.expires_at <= (now or utcnow()))
+        )
+        uow.commit()
+        return result.rowcount or 0

@@ -1,0 +1,1 @@
+"""Orders: the order lifecycle and the rules that guard it."""

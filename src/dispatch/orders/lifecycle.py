@@ -1,0 +1,175 @@
+"""Moving an order through its states, with each move's side effects.
+
+Every action locks the order row, checks the caller may act on it, checks the version
+the caller read (``If-Match``), asks the state machine, applies effects (stock, payment),
+bumps the version and records the status change.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dispatch.auth.service import Principal
+from dispatch.db.base import utcnow
+from dispatch.db.uow import UnitOfWork
+from dispatch.errors import Invalid, NotFound, PreconditionFailed
+from dispatch.fleet.models import Driver
+from dispatch.orders.domain import (
+    STOCK_RESERVED,
+    OrderStatus,
+    check_transition,
+    pick_differences,
+)
+from dispatch.orders.models import Order, OrderEvent, OrderLine, PickRecord
+from dispatch.orders.reading import order_read, visible_order
+from dispatch.orders.schemas import AssignIn, CancelIn, DeliverIn, FailIn, OrderRead, PickIn
+from dispatch.payments import service as payments
+from dispatch.stock.domain import MovementKind
+from dispatch.stock.ledger import move
+
+
+class PickMismatch(Invalid):
+    """The scanned items differ from the order; ``differences`` says how."""
+
+    code = "pick_mismatch"
+
+
+def _load(db: Session, order_id: int, principal: Principal, expected_version: int | None) -> Order:
+    order = visible_order(db, order_id, principal, lock=True)
+    if expected_version is not None and expected_version != order.version:
+        raise PreconditionFailed(
+            f"order {order_id} is at version {order.version}, not {expected_version}",
+            field="If-Match", current_version=order.version,
+        )
+    return order
+
+
+def _transition(db: Session, order: Order, target: OrderStatus, principal: Principal,
+                reason: str | None = None) -> None:
+    current = OrderStatus(order.status)
+    check_transition(current, target)
+    order.status = target.value
+    order.version += 1
+    db.add(OrderEvent(order_id=order.id, from_status=current.value, to_status=target.value,
+                      reason=reason, actor_user_id=principal.user_id))
+
+
+def _summed_lines(db: Session, order: Order) -> list[tuple[int, int]]:
+    return [
+        (sku_id, int(qty))
+        for sku_id, qty in db.execute(
+            select(OrderLine.sku_id, func.sum(OrderLine.quantity))
+            .where(OrderLine.order_id == order.id)
+            .group_by(OrderLine.sku_id)
+            .order_by(OrderLine.sku_id)
+        ).all()
+    ]
+
+
+def _move_order_stock(db: Session, order: Order, kind: MovementKind, principal: Principal,
+                      reason: str | None = None) -> None:
+    for sku_id, qty in _summed_lines(db, order):
+        move(db, warehouse_id=order.warehouse_id, sku_id=sku_id, kind=kind, quantity=qty,
+             order_id=order.id, reason=reason, actor_user_id=principal.user_id)
+
+
+def _finish(uow: UnitOfWork, order: Order) -> OrderRead:
+    uow.db.flush()
+    result = order_read(uow.db, order)
+    uow.commit()
+    return result
+
+
+def cancel(uow: UnitOfWork, order_id: int, cmd: CancelIn, principal: Principal,
+           expected_version: int | None = None) -> OrderRead:
+    """Cancel before the order leaves: release its stock and void the authorisation."""
+    with uow:
+        db = uow.db
+        order = _load(db, order_id, principal, expected_version)
+        held = OrderStatus(order.status) in STOCK_RESERVED
+        _transition(db, order, OrderStatus.CANCELLED, principal, cmd.reason)
+        if held:
+            _move_order_stock(db, order, MovementKind.RELEASE, principal, "order cancelled")
+        payments.void(db, payments.payment_for_order(db, order.id, lock=True))
+        order.cancel_reason = cmd.reason
+        order.driver_id = None
+        return _finish(uow, order)
+
+
+def pick(uow: UnitOfWork, order_id: int, cmd: PickIn, principal: Principal,
+         expected_version: int | None = None) -> OrderRead:
+    """Check the scanned lines against the order; only a match makes it ready."""
+    with uow:
+        db = uow.db
+        order = _load(db, order_id, principal, expected_version)
+        check_transition(OrderStatus(order.status), OrderStatus.PICKED)
+        differences = pick_differences(
+            [(line.sku_code, line.quantity) for line in order.lines],
+            [(line.sku, line.quantity) for line in cmd.lines],
+        )
+        record = [{"sku": d.sku, "ordered": d.ordered, "scanned": d.scanned}
+                  for d in differences]
+        db.add(PickRecord(order_id=order.id, matched=not differences, differences=record,
+                          actor_user_id=principal.user_id))
+        if differences:
+            uow.commit()  # the mismatch is counted (order accuracy) even though refused
+            raise PickMismatch("the scanned items do not match the order", field="lines",
+                               differences=record)
+        _transition(db, order, OrderStatus.PICKED, principal)
+        _transition(db, order, OrderStatus.READY, principal)
+        return _finish(uow, order)
+
+
+def assign(uow: UnitOfWork, order_id: int, cmd: AssignIn, principal: Principal,
+           expected_version: int | None = None) -> OrderRead:
+    """Put a ready order on a driver's route (planned); the dispatch loop does it in bulk."""
+    with uow:
+        db = uow.db
+        order = _load(db, order_id, principal, expected_version)
+        driver = db.get(Driver, cmd.driver_id)
+        if driver is None or not driver.active:
+            raise NotFound(f"driver {cmd.driver_id} does not exist or is inactive",
+                           field="driver_id")
+        _transition(db, order, OrderStatus.PLANNED, principal)
+        order.driver_id = driver.id
+        return _finish(uow, order)
+
+
+def depart(uow: UnitOfWork, order_id: int, principal: Principal,
+           expected_version: int | None = None) -> OrderRead:
+    """The driver has loaded the order and left: out for delivery."""
+    with uow:
+        db = uow.db
+        order = _load(db, order_id, principal, expected_version)
+        _transition(db, order, OrderStatus.OUT_FOR_DELIVERY, principal)
+        return _finish(uow, order)
+
+
+def deliver(uow: UnitOfWork, order_id: int, cmd: DeliverIn, principal: Principal,
+            expected_version: int | None = None) -> OrderRead:
+    """Handed over: stock leaves the warehouse books and the payment is captured."""
+    with uow:
+        db = uow.db
+        order = _load(db, order_id, principal, expected_version)
+        _transition(db, order, OrderStatus.DELIVERED, principal)
+        _move_order_stock(db, order, MovementKind.SHIPMENT, principal, "delivered")
+        payments.capture(db, payments.payment_for_order(db, order.id, lock=True))
+        order.delivery_attempts += 1
+        order.recipient_name = cmd.recipient_name
+        order.delivered_at = utcnow()
+        return _finish(uow, order)
+
+
+def fail(uow: UnitOfWork, order_id: int, cmd: FailIn, principal: Principal,
+         expected_version: int | None = None) -> OrderRead:
+    """A failed attempt: recorded, then the order is ready again for the next wave."""
+    with uow:
+        db = uow.db
+        order = _load(db, order_id, principal, expected_version)
+        _transition(db, order, OrderStatus.FAILED, principal, cmd.reason)
+        order.delivery_attempts += 1
+        order.failure_reason = cmd.reason
+        _transition(db, order, OrderStatus.READY, principal, "back for another attempt")
+        order.driver_id = None
+        return _finish(uow, order)

@@ -1,0 +1,63 @@
+"""Turning order rows into response bodies, and finding the orders a caller may see."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from dispatch.auth.roles import Role
+from dispatch.auth.service import Principal
+from dispatch.errors import NotFound
+from dispatch.orders.models import Order
+from dispatch.orders.schemas import CustomerRead, LineRead, OrderRead
+from dispatch.payments.models import Payment
+from dispatch.payments.schemas import PaymentRead
+
+
+def order_read(db: Session, order: Order) -> OrderRead:
+    payment = db.scalars(select(Payment).where(Payment.order_id == order.id)).one_or_none()
+    return OrderRead(
+        id=order.id,
+        status=order.status,
+        customer=CustomerRead.model_validate(order.customer),
+        address_text=order.address_text,
+        lat=order.lat,
+        lon=order.lon,
+        window_start=order.window_start,
+        window_end=order.window_end,
+        priority=order.priority,
+        warehouse_id=order.warehouse_id,
+        driver_id=order.driver_id,
+        lines=[
+            LineRead(id=line.id, sku=line.sku_code, quantity=line.quantity,
+                     unit_price_minor=line.unit_price_minor)
+            for line in order.lines
+        ],
+        currency=order.currency,
+        subtotal_minor=order.subtotal_minor,
+        delivery_fee_minor=order.delivery_fee_minor,
+        total_minor=order.total_minor,
+        payment=PaymentRead.model_validate(payment) if payment else None,
+        cancel_reason=order.cancel_reason,
+        failure_reason=order.failure_reason,
+        delivery_attempts=order.delivery_attempts,
+        delivered_at=order.delivered_at,
+        created_at=order.created_at,
+        version=order.version,
+    )
+
+
+def visible_order(db: Session, order_id: int, principal: Principal, *, lock: bool = False) -> Order:
+    """The order if the caller may see it; otherwise 404, whether or not it exists.
+
+    Drivers see only orders on their own route; staff see every order.
+    """
+    query = select(Order).where(Order.id == order_id).options(selectinload(Order.lines))
+    if principal.role is Role.DRIVER:
+        query = query.where(Order.driver_id == principal.driver_id)
+    if lock:
+        query = query.with_for_update(of=Order)
+    order = db.scalars(query).one_or_none()
+    if order is None:
+        raise NotFound(f"order {order_id} does not exist", field="order_id")
+    return order

@@ -1,0 +1,38 @@
+"""Request and response bodies for payments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from dispatch.common.schemas import Command, ReadModel
+from dispatch.payments.domain import PaymentMethod
+
+
+class PaymentCreate(Command):
+    """How the customer pays. Cards are represented by a provider token, never a number."""
+
+    method: PaymentMethod
+    card_token: str | None = Field(
+        None, max_length=80, description="provider token such as tok_visa (sandbox)"
+    )
+
+
+class RefundRequest(Command):
+    amount_minor: int = Field(ge=1, le=10**12)
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class PaymentRead(ReadModel):
+    id: int
+    order_id: int
+    method: str
+    provider: str
+    status: str
+    currency: str
+    amount_minor: int
+    captured_minor: int
+    refunded_minor: int
+    decline_code: str | None
+    created_at: datetime

@@ -1,0 +1,1 @@
+"""Returns: taking delivered goods back, refunding or exchanging them."""

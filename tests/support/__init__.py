@@ -1,0 +1,1 @@
+"""Helpers shared by test packages (local stand-ins for outside services)."""
