@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test bench install lint clean
+.PHONY: run plan test bench install lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# Serve the API on ./dispatch.db (SQLite), seeding the demo operation on first run.
 run: install
+	$(BIN)/dispatch demo --host 127.0.0.1 --port $(or $(PORT),8000)
+
+# Plan the default scenario with the routing core alone.
+plan: install
 	$(BIN)/dispatch solve scenarios/restaurant-lunch.yaml --time-limit 5 --map out/plan.html --out out/plan.json
 
 test: install
@@ -29,4 +34,4 @@ lint: install
 	$(BIN)/ruff check src api tests
 
 clean:
-	rm -rf out .pytest_cache
+	rm -rf out .pytest_cache dispatch.db dispatch.db-wal dispatch.db-shm

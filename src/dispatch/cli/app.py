@@ -7,13 +7,17 @@ import sys
 
 import typer
 
-from dispatch.cli import bench_cmd, solve_cmd, wave_cmd
+from dispatch.cli import bench_cmd, service_cmds, solve_cmd, wave_cmd
 
 app = typer.Typer(help="Delivery routing and dispatch.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 app.command("solve")(solve_cmd.solve_command)
 app.command("bench")(bench_cmd.bench_command)
 app.command("bench-wave")(wave_cmd.wave_command)
+app.add_typer(service_cmds.db_app, name="db")
+app.add_typer(service_cmds.users_app, name="users")
+app.command("serve")(service_cmds.serve_command)
+app.command("demo")(service_cmds.demo_command)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from dispatch.common.schemas import Command, ReadModel
 from dispatch.payments.schemas import PaymentCreate, PaymentRead
 
 SkuCode = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-Phone = Field(max_length=32, pattern=r"^\+?[0-9 ()-]{4,31}$")
+Phone = Field(None, max_length=32, pattern=r"^\+?[0-9 ()-]{4,31}$")
 
 
 class CustomerIn(Command):

@@ -1,0 +1,1 @@
+"""The demo operation `make run` serves: a Monaco grocer with two warehouses."""
