@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.body_limit import BodySizeLimit
+from api.docs import install_offline_docs
 from api.problems import install_problem_handlers
 from api.routes import ROUTERS
 from dispatch import __version__
@@ -44,7 +45,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version=__version__,
         summary="Orders, stock, payments and returns for a delivery operation.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_offline_docs(app)
     app.state.settings = settings
     if database is not None:
         app.state.database = database
