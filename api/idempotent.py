@@ -11,7 +11,7 @@ from fastapi import Header, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from api.problems import PROBLEM_JSON, problem_response
+from api.problems import PROBLEM_JSON, domain_problem
 from dispatch.auth.service import Principal
 from dispatch.errors import DomainError
 from dispatch.idempotency import service as keys
@@ -55,8 +55,7 @@ def run_idempotent(
     try:
         result = action()
     except DomainError as exc:
-        response = problem_response(exc.status, exc.title, exc.detail, code=exc.code,
-                                    instance=request.url.path, field=exc.field, **exc.extra)
+        response = domain_problem(exc, request.url.path)
         keys.finish(database.uow(), key_id, keys.StoredResponse(
             exc.status, response.body.decode(), {"content-type": PROBLEM_JSON}))
         return response

@@ -26,7 +26,9 @@ def problem_response(
     code: str,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
-    **members: Any,
+    field: str | None = None,
+    members: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     """Build a problem document; extra ``members`` are added as extension fields."""
     body: dict[str, Any] = {
@@ -37,8 +39,19 @@ def problem_response(
     }
     if instance:
         body["instance"] = instance
-    body.update({k: v for k, v in members.items() if v is not None})
+    if field is not None:
+        body["field"] = field
+    members = {**(members or {}), **extra}
+    # Extension members never replace the standard ones.
+    body.update({k: v for k, v in members.items() if v is not None and k not in body})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def domain_problem(exc: DomainError, instance: str) -> JSONResponse:
+    """The problem document for a service error, with its extra members."""
+    members = {k: v for k, v in exc.extra.items() if k not in ("code", "instance", "headers")}
+    return problem_response(exc.status, exc.title, exc.detail, code=exc.code, instance=instance,
+                            field=exc.field, members=members)
 
 
 def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -69,15 +82,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem_response(
-            exc.status,
-            exc.title,
-            exc.detail,
-            code=exc.code,
-            instance=request.url.path,
-            field=exc.field,
-            **exc.extra,
-        )
+        return domain_problem(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,5 +1,6 @@
 """One router per resource; ``ROUTERS`` is what the app mounts."""
 
-from api.routes import catalog, drivers, orders, stock, users
+from api.routes import catalog, drivers, orders, payments, returns, stock, users
 
-ROUTERS = (users.router, catalog.router, stock.router, drivers.router, orders.router)
+ROUTERS = (users.router, catalog.router, stock.router, drivers.router, orders.router,
+           payments.router, returns.router)

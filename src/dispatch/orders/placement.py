@@ -90,7 +90,7 @@ def _stock_snapshot(db: Session, sku_ids: dict[str, int]) -> list[WarehouseStock
 
 
 def _shortfall_problem(snapshot: list[WarehouseStock], needed: dict[str, int], lat: float,
-                       lon: float, detail: str) -> InsufficientStock:
+                       lon: float, detail: str, field: str) -> InsufficientStock:
     """409 naming, per SKU, what the best-placed warehouse lacks (fewest units short,
     then nearest), and the same for every warehouse."""
     per_warehouse = sorted(
@@ -104,7 +104,7 @@ def _shortfall_problem(snapshot: list[WarehouseStock], needed: dict[str, int], l
     else:
         best, short = None, shortfalls(needed, {})
     return InsufficientStock(
-        detail, field="lines", shortfall=[s.as_dict() for s in short],
+        detail, field=field, shortfall=[s.as_dict() for s in short],
         warehouse_id=best.warehouse_id if best else None,
         warehouses=[{"warehouse_id": w.warehouse_id,
                      "shortfall": [s.as_dict() for s in shortfalls(needed, w.available)]}
@@ -123,6 +123,28 @@ def _reserve_at(db: Session, order: Order, needed_by_id: list[tuple[int, int]],
             return False
     savepoint.commit()
     return True
+
+
+def reserve_nearest(db: Session, order: Order, needed: dict[str, int], sku_ids: dict[str, int],
+                    *, actor: int | None, field: str = "lines") -> None:
+    """Reserve ``needed`` (SKU code → units) for ``order`` at the nearest warehouse that
+    has all of it, adding the order to the session; 409 with the shortfall otherwise."""
+    snapshot = _stock_snapshot(db, sku_ids)
+    candidates = fulfilment_candidates(snapshot, needed, order.lat, order.lon)
+    if not candidates:
+        raise _shortfall_problem(snapshot, needed, order.lat, order.lon,
+                                 "no warehouse can fulfil every line", field)
+    order.warehouse_id = candidates[0].warehouse_id
+    db.add(order)
+    db.flush()
+    needed_by_id = sorted((sku_ids[code], qty) for code, qty in needed.items())
+    for candidate in candidates:
+        order.warehouse_id = candidate.warehouse_id
+        db.flush()
+        if _reserve_at(db, order, needed_by_id, actor):
+            return
+    raise _shortfall_problem(_stock_snapshot(db, sku_ids), needed, order.lat, order.lon,
+                             "no warehouse can fulfil every line (stock was just taken)", field)
 
 
 def place_order(
@@ -150,17 +172,12 @@ def place_order(
             if skus[line.sku].currency != currency:
                 raise Invalid(f"SKU {line.sku} is priced in {skus[line.sku].currency}",
                               field=f"lines[{i}].sku")
-        snapshot = _stock_snapshot(db, {code: skus[code].id for code in needed})
-        candidates = fulfilment_candidates(snapshot, needed, lat, lon)
-        if not candidates:
-            raise _shortfall_problem(snapshot, needed, lat, lon,
-                                     "no warehouse can fulfil every line")
         totals = order_totals(
             [(skus[line.sku].price_minor, line.quantity) for line in cmd.lines],
             delivery_fee_minor,
         )
         order = Order(
-            customer=_customer(db, cmd.customer), warehouse_id=candidates[0].warehouse_id,
+            customer=_customer(db, cmd.customer),
             status=OrderStatus.PLACED.value, priority=cmd.priority, address_text=address_text,
             lat=lat, lon=lon, window_start=cmd.window.start, window_end=cmd.window.end,
             payment_method=cmd.payment.method.value, currency=currency,
@@ -169,22 +186,10 @@ def place_order(
             lines=[OrderLine(sku_id=skus[line.sku].id, sku_code=line.sku, quantity=line.quantity,
                              unit_price_minor=skus[line.sku].price_minor) for line in cmd.lines],
         )
-        db.add(order)
-        db.flush()
+        reserve_nearest(db, order, needed, {code: skus[code].id for code in needed},
+                        actor=principal.user_id)
         db.add(OrderEvent(order_id=order.id, to_status=OrderStatus.PLACED.value,
                           actor_user_id=principal.user_id))
-        needed_by_id = sorted((skus[code].id, qty) for code, qty in needed.items())
-        reserved = False
-        for candidate in candidates:
-            order.warehouse_id = candidate.warehouse_id
-            db.flush()
-            if _reserve_at(db, order, needed_by_id, principal.user_id):
-                reserved = True
-                break
-        if not reserved:
-            fresh = _stock_snapshot(db, {code: skus[code].id for code in needed})
-            raise _shortfall_problem(fresh, needed, lat, lon,
-                                     "no warehouse can fulfil every line (stock was just taken)")
         payment = payments.authorise(
             db, order_id=order.id, method=cmd.payment.method, card_token=cmd.payment.card_token,
             amount=Money(totals.total_minor, currency),

@@ -46,5 +46,6 @@ class PaymentTransaction(Base):
     approved: Mapped[bool] = mapped_column()
     provider_reference: Mapped[str] = mapped_column(String(80))
     decline_code: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(String(300))
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -35,6 +35,7 @@ def _call(
     amount_minor: int,
     key: str,
     call: Callable[[], ProviderResult],
+    reason: str | None = None,
 ) -> PaymentTransaction:
     existing = db.scalars(
         select(PaymentTransaction).where(PaymentTransaction.idempotency_key == key)
@@ -49,6 +50,7 @@ def _call(
         approved=result.approved,
         provider_reference=result.reference,
         decline_code=result.decline_code,
+        reason=reason,
         idempotency_key=key,
     )
     db.add(txn)
@@ -105,8 +107,11 @@ def capture(db: Session, payment: Payment, *, providers: ProviderLookup = provid
     if payment.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED,
                           PaymentStatus.REFUNDED):
         return payment
-    check_capture(payment.amount_minor, authorised_minor=payment.amount_minor)
     _set_status(payment, PaymentStatus.CAPTURED)
+    if payment.amount_minor == 0:  # nothing to take (an exchange paid by returned goods)
+        db.flush()
+        return payment
+    check_capture(payment.amount_minor, authorised_minor=payment.amount_minor)
     provider = providers(PaymentMethod(payment.method))
     key = f"payment:{payment.id}:capture"
     amount = Money(payment.amount_minor, payment.currency)
@@ -140,6 +145,7 @@ def refund(
     amount_minor: int,
     *,
     key: str,
+    reason: str | None = None,
     providers: ProviderLookup = provider_for,
 ) -> Payment:
     """Give back part or all of what was captured; ``key`` names this refund uniquely."""
@@ -156,7 +162,7 @@ def refund(
     amount = Money(amount_minor, payment.currency)
     txn = _call(db, payment, "refund", amount_minor, full_key,
                 lambda: provider.refund(payment.provider_reference, amount,
-                                        idempotency_key=full_key))
+                                        idempotency_key=full_key), reason)
     if not txn.approved:
         raise Conflict(f"the provider refused the refund ({txn.decline_code})", field="payment")
     payment.refunded_minor += amount_minor

@@ -340,6 +340,7 @@ def upgrade() -> None:
         sa.Column("approved", sa.Boolean(), nullable=False),
         sa.Column("provider_reference", sa.String(length=80), nullable=False),
         sa.Column("decline_code", sa.String(length=40), nullable=True),
+        sa.Column("reason", sa.String(length=300), nullable=True),
         sa.Column("idempotency_key", sa.String(length=120), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
