@@ -9,7 +9,10 @@ from sqlalchemy.orm import Session
 
 from dispatch.auth.models import User
 from dispatch.auth.roles import Role, check_role_binding
+from dispatch.auth.schemas import UserCreate, UserCreated, UserRead
 from dispatch.auth.tokens import hash_token, new_token
+from dispatch.common.schemas import page_of
+from dispatch.db.uow import UnitOfWork
 from dispatch.errors import Invalid, NotFound
 from dispatch.fleet.models import Driver
 
@@ -59,3 +62,28 @@ def principal_for_token(*, db: Session, token: str) -> Principal | None:
     if user is None:
         return None
     return Principal(user.id, user.name, Role(user.role), user.driver_id)
+
+
+def get_user(uow: UnitOfWork, user_id: int) -> UserRead:
+    with uow:
+        user = uow.db.get(User, user_id)
+        if user is None:
+            raise NotFound("user no longer exists", field="user_id")
+        return UserRead.model_validate(user)
+
+
+def add_user(uow: UnitOfWork, cmd: UserCreate) -> UserCreated:
+    """Create a user from an API request; the token is in the response, once."""
+    with uow:
+        user, token = create_user(db=uow.db, name=cmd.name, role=cmd.role, driver_id=cmd.driver_id)
+        uow.commit()
+        return UserCreated(**UserRead.model_validate(user).model_dump(), token=token)
+
+
+def list_users(uow: UnitOfWork, *, limit: int, after: int | None) -> tuple[list[UserRead], str | None]:
+    with uow:
+        query = select(User).order_by(User.id).limit(limit + 1)
+        if after is not None:
+            query = query.where(User.id > after)
+        rows = [UserRead.model_validate(u) for u in uow.db.scalars(query)]
+    return page_of(rows, limit)

@@ -1,0 +1,36 @@
+"""Architecture rules that keep the layers apart, checked on the real import graph."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _loaded_after(module: str) -> set[str]:
+    code = f"import sys, {module}; print('\\n'.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, cwd=ROOT).stdout
+    return set(out.split())
+
+
+def test_routing_core_imports_neither_web_nor_database():
+    """`dispatch.routing` loads neither FastAPI/Starlette nor SQLAlchemy."""
+    loaded = _loaded_after("dispatch.routing")
+    assert not {m for m in loaded if m.split(".")[0] in ("fastapi", "starlette", "sqlalchemy")}
+
+
+@pytest.mark.parametrize("domain", ["orders", "stock", "payments", "returns"])
+def test_domain_rules_need_no_database(domain):
+    """Each domain's rules module loads without SQLAlchemy or FastAPI."""
+    loaded = _loaded_after(f"dispatch.{domain}.domain")
+    assert not {m for m in loaded if m.split(".")[0] in ("fastapi", "starlette", "sqlalchemy")}
+
+
+def test_api_routes_do_not_query_the_database():
+    """Routes stay thin: no module under api/ imports SQLAlchemy itself."""
+    offenders = [p.relative_to(ROOT).as_posix() for p in (ROOT / "api").rglob("*.py")
+                 if "sqlalchemy" in p.read_text()]
+    assert offenders == []
