@@ -11,9 +11,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api.body_limit import BodySizeLimit
+from api.deps import storable_url_text
 from api.docs import install_offline_docs
 from api.problems import install_problem_handlers
 from api.routes import ROUTERS
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(storable_url_text)],
     )
     install_offline_docs(app)
     app.state.settings = settings

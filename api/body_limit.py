@@ -32,6 +32,15 @@ class BodySizeLimit:
             if too_big:
                 await self._refuse(scope, send)
                 return
+        else:
+            # No Content-Length (chunked): read up to the cap here. Raising mid-read in
+            # the app would not work: FastAPI turns any error while reading the body
+            # into a 400 "error parsing the body".
+            buffered = await self._read_capped(receive)
+            if buffered is None:
+                await self._refuse(scope, send)
+                return
+            receive = self._replay(buffered, receive)
         seen = 0
         started = False
 
@@ -55,6 +64,30 @@ class BodySizeLimit:
         except BodyTooLarge:
             if not started:
                 await self._refuse(scope, send)
+
+    async def _read_capped(self, receive: Receive) -> list[Message] | None:
+        """The request's messages up to the end of its body; None past ``max_bytes``."""
+        messages: list[Message] = []
+        seen = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                return messages  # the client went away; let the app see it
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                return None
+            if not message.get("more_body", False):
+                return messages
+
+    @staticmethod
+    def _replay(messages: list[Message], receive: Receive) -> Receive:
+        pending = list(messages)
+
+        async def replay() -> Message:
+            return pending.pop(0) if pending else await receive()
+
+        return replay
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         body = json.dumps(

@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from dispatch.auth.roles import Role
 from dispatch.auth.service import Principal, principal_for_token
+from dispatch.common.schemas import MAX_ID
 from dispatch.db.database import Database
 from dispatch.db.uow import UnitOfWork
 from dispatch.errors import DomainError, Forbidden, Invalid, PreconditionFailed
@@ -82,7 +83,9 @@ class Page:
             raise Invalid(f"limit may be at most {settings.page_size_max}", field="limit")
         self.after: int | None = None
         if cursor is not None:
-            if not cursor.isdigit():
+            # isascii: str.isdigit() also accepts "²" and "١", which int() refuses or
+            # misreads; and a cursor is an id, so it fits the id range.
+            if not (cursor.isascii() and cursor.isdigit()) or int(cursor) > MAX_ID:
                 raise Invalid("cursor must be a next_cursor value from a previous page", field="cursor")
             self.after = int(cursor)
 
@@ -100,7 +103,7 @@ def expected_version(
     if value.startswith("W/"):
         value = value[2:]
     value = value.strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # isdigit alone admits "²", which int() refuses
         raise PreconditionFailed("If-Match must be an ETag this API returned", field="If-Match")
     return int(value)
 
@@ -115,3 +118,14 @@ def etag(version: int) -> str:
 def caller(*roles: Role):
     """``Annotated`` type for a route parameter receiving the caller, limited to ``roles``."""
     return Annotated[Principal, Depends(require(*roles))]
+
+
+def storable_url_text(request: Request) -> None:
+    """Refuse a NUL character in a path or query parameter (422 naming it).
+
+    PostgreSQL text cannot hold NUL, so a lookup such as ``GET /stock/1/A%00B`` would
+    otherwise fail in the database (500). Request bodies are checked by ``Command``.
+    """
+    for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
+        if isinstance(value, str) and "\x00" in value:
+            raise Invalid(f"{name} must not contain NUL characters", field=name)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 
 from api.deps import PageDep, SettingsDep, UowDep, require
 from dispatch.auth.roles import Role
-from dispatch.common.schemas import Page
+from dispatch.common.schemas import Id, Page
 from dispatch.stock import catalog
 from dispatch.stock.schemas import SkuCreate, SkuRead, WarehouseCreate, WarehouseRead
 
@@ -29,7 +29,7 @@ def list_warehouses(uow: UowDep, page: PageDep) -> Page[WarehouseRead]:
 
 
 @router.get("/warehouses/{warehouse_id}", dependencies=[Staff])
-def get_warehouse(warehouse_id: int, uow: UowDep) -> WarehouseRead:
+def get_warehouse(warehouse_id: Id, uow: UowDep) -> WarehouseRead:
     return catalog.get_warehouse(uow, warehouse_id)
 
 
@@ -45,7 +45,7 @@ def list_skus(uow: UowDep, page: PageDep) -> Page[SkuRead]:
 
 
 @router.get("/skus/{sku_id}", dependencies=[Staff])
-def get_sku(sku_id: int, uow: UowDep) -> SkuRead:
+def get_sku(sku_id: Id, uow: UowDep) -> SkuRead:
     return catalog.get_sku(uow, sku_id)
 
 

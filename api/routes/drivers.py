@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import PageDep, UowDep, caller, require
 from dispatch.auth.roles import Role
-from dispatch.common.schemas import Page
+from dispatch.common.schemas import Id, Page
 from dispatch.fleet import service
 from dispatch.fleet.schemas import DriverCreate, DriverRead
 
@@ -24,7 +24,7 @@ def create_driver(body: DriverCreate, uow: UowDep) -> DriverRead:
 
 @router.get("", dependencies=[Managers])
 def list_drivers(
-    uow: UowDep, page: PageDep, warehouse_id: Annotated[int | None, Query(ge=1)] = None
+    uow: UowDep, page: PageDep, warehouse_id: Annotated[Id | None, Query()] = None
 ) -> Page[DriverRead]:
     items, cursor = service.list_drivers(
         uow, warehouse_id=warehouse_id, limit=page.limit, after=page.after
@@ -38,5 +38,5 @@ def my_driver_record(uow: UowDep, principal: caller(Role.DRIVER)) -> DriverRead:
 
 
 @router.get("/{driver_id}", dependencies=[Managers])
-def get_driver(driver_id: int, uow: UowDep) -> DriverRead:
+def get_driver(driver_id: Id, uow: UowDep) -> DriverRead:
     return service.get_driver(uow, driver_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import IfMatchDep, PageDep, SettingsDep, UowDep, caller, etag
 from api.idempotent import IdempotencyKeyDep, run_idempotent
 from dispatch.auth.roles import Role
-from dispatch.common.schemas import Page
+from dispatch.common.schemas import Id, Page, UtcDatetime
 from dispatch.orders import lifecycle, queries
 from dispatch.orders.domain import OrderStatus
 from dispatch.orders.placement import place_order
@@ -61,11 +60,11 @@ def list_orders(
     page: PageDep,
     principal: Reader,
     status: Annotated[list[OrderStatus] | None, Query()] = None,
-    warehouse_id: Annotated[int | None, Query(ge=1)] = None,
-    customer_id: Annotated[int | None, Query(ge=1)] = None,
+    warehouse_id: Annotated[Id | None, Query()] = None,
+    customer_id: Annotated[Id | None, Query()] = None,
     customer_email: Annotated[str | None, Query(max_length=254)] = None,
-    window_from: datetime | None = None,
-    window_to: datetime | None = None,
+    window_from: Annotated[UtcDatetime | None, Query()] = None,
+    window_to: Annotated[UtcDatetime | None, Query()] = None,
 ) -> Page[OrderRead]:
     items, cursor = queries.list_orders(
         uow, principal, status=status, warehouse_id=warehouse_id, customer_id=customer_id,
@@ -76,19 +75,19 @@ def list_orders(
 
 
 @router.get("/{order_id}")
-def get_order(order_id: int, uow: UowDep, principal: Reader, response: Response) -> OrderRead:
+def get_order(order_id: Id, uow: UowDep, principal: Reader, response: Response) -> OrderRead:
     order = queries.get_order(uow, order_id, principal)
     response.headers["ETag"] = etag(order.version)
     return order
 
 
 @router.get("/{order_id}/events")
-def order_events(order_id: int, uow: UowDep, principal: Reader) -> list[OrderEventRead]:
+def order_events(order_id: Id, uow: UowDep, principal: Reader) -> list[OrderEventRead]:
     return queries.order_events(uow, order_id, principal)
 
 
 @router.post("/{order_id}/cancel", response_model=OrderRead)
-def cancel_order(order_id: int, body: CancelIn, request: Request, uow: UowDep,
+def cancel_order(order_id: Id, body: CancelIn, request: Request, uow: UowDep,
                  principal: Planner, if_match: IfMatchDep,
                  idempotency_key: IdempotencyKeyDep = None) -> Response:
     """Release the stock and void the payment; only before the order is out for delivery."""
@@ -98,7 +97,7 @@ def cancel_order(order_id: int, body: CancelIn, request: Request, uow: UowDep,
 
 
 @router.post("/{order_id}/pick")
-def pick_order(order_id: int, body: PickIn, uow: UowDep, principal: Picker,
+def pick_order(order_id: Id, body: PickIn, uow: UowDep, principal: Picker,
                if_match: IfMatchDep, response: Response) -> OrderRead:
     """Scanned lines must match the order exactly; a mismatch is refused and counted."""
     order = lifecycle.pick(uow, order_id, body, principal, if_match)
@@ -107,7 +106,7 @@ def pick_order(order_id: int, body: PickIn, uow: UowDep, principal: Picker,
 
 
 @router.post("/{order_id}/assign")
-def assign_order(order_id: int, body: AssignIn, uow: UowDep, principal: Planner,
+def assign_order(order_id: Id, body: AssignIn, uow: UowDep, principal: Planner,
                  if_match: IfMatchDep, response: Response) -> OrderRead:
     order = lifecycle.assign(uow, order_id, body, principal, if_match)
     response.headers["ETag"] = etag(order.version)
@@ -115,7 +114,7 @@ def assign_order(order_id: int, body: AssignIn, uow: UowDep, principal: Planner,
 
 
 @router.post("/{order_id}/depart")
-def depart(order_id: int, uow: UowDep, principal: Courier, if_match: IfMatchDep,
+def depart(order_id: Id, uow: UowDep, principal: Courier, if_match: IfMatchDep,
            response: Response) -> OrderRead:
     order = lifecycle.depart(uow, order_id, principal, if_match)
     response.headers["ETag"] = etag(order.version)
@@ -123,7 +122,7 @@ def depart(order_id: int, uow: UowDep, principal: Courier, if_match: IfMatchDep,
 
 
 @router.post("/{order_id}/deliver", response_model=OrderRead)
-def deliver(order_id: int, body: DeliverIn, request: Request, uow: UowDep, principal: Courier,
+def deliver(order_id: Id, body: DeliverIn, request: Request, uow: UowDep, principal: Courier,
             if_match: IfMatchDep, idempotency_key: IdempotencyKeyDep = None) -> Response:
     """Hand-over: ships the stock and captures the payment."""
     return run_idempotent(request, principal, idempotency_key, body,
@@ -132,7 +131,7 @@ def deliver(order_id: int, body: DeliverIn, request: Request, uow: UowDep, princ
 
 
 @router.post("/{order_id}/fail")
-def fail_delivery(order_id: int, body: FailIn, uow: UowDep, principal: Courier,
+def fail_delivery(order_id: Id, body: FailIn, uow: UowDep, principal: Courier,
                   if_match: IfMatchDep, response: Response) -> OrderRead:
     order = lifecycle.fail(uow, order_id, body, principal, if_match)
     response.headers["ETag"] = etag(order.version)

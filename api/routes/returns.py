@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from api.deps import IfMatchDep, PageDep, SettingsDep, UowDep, caller, etag
 from api.idempotent import IdempotencyKeyDep, run_idempotent
 from dispatch.auth.roles import Role
-from dispatch.common.schemas import Page
+from dispatch.common.schemas import Id, Page
 from dispatch.returns import service
 from dispatch.returns.domain import ReturnStatus
 from dispatch.returns.schemas import ApproveIn, InspectionIn, RejectIn, ReturnCreate, ReturnRead
@@ -33,7 +33,7 @@ def _answer(ret: ReturnRead, response: Response) -> ReturnRead:
 
 @router.post("/orders/{order_id}/returns", status_code=201, response_model=ReturnRead,
              responses={409: {"description": "order not delivered, or return window closed"}})
-def request_return(order_id: int, body: ReturnCreate, request: Request, uow: UowDep,
+def request_return(order_id: Id, body: ReturnCreate, request: Request, uow: UowDep,
                    settings: SettingsDep, principal: Requester,
                    idempotency_key: IdempotencyKeyDep = None) -> Response:
     """Ask to send back delivered units, for a refund or an exchange."""
@@ -51,7 +51,7 @@ def list_returns(
     page: PageDep,
     principal: Reader,
     status: Annotated[list[ReturnStatus] | None, Query()] = None,
-    order_id: Annotated[int | None, Query(ge=1)] = None,
+    order_id: Annotated[Id | None, Query()] = None,
 ) -> Page[ReturnRead]:
     items, cursor = service.list_returns(uow, principal, status=status, order_id=order_id,
                                          limit=page.limit, after=page.after)
@@ -59,13 +59,13 @@ def list_returns(
 
 
 @router.get("/returns/{return_id}")
-def get_return(return_id: int, uow: UowDep, principal: Reader,
+def get_return(return_id: Id, uow: UowDep, principal: Reader,
                response: Response) -> ReturnRead:
     return _answer(service.get_return(uow, return_id, principal), response)
 
 
 @router.post("/returns/{return_id}/approve")
-def approve_return(return_id: int, uow: UowDep, principal: Decider, if_match: IfMatchDep,
+def approve_return(return_id: Id, uow: UowDep, principal: Decider, if_match: IfMatchDep,
                    response: Response,
                    body: Annotated[ApproveIn | None, Body()] = None) -> ReturnRead:
     """Accept the return; it becomes a pickup stop for the dispatch loop."""
@@ -74,20 +74,20 @@ def approve_return(return_id: int, uow: UowDep, principal: Decider, if_match: If
 
 
 @router.post("/returns/{return_id}/reject")
-def reject_return(return_id: int, body: RejectIn, uow: UowDep, principal: Decider,
+def reject_return(return_id: Id, body: RejectIn, uow: UowDep, principal: Decider,
                   if_match: IfMatchDep, response: Response) -> ReturnRead:
     return _answer(service.reject(uow, return_id, body, principal, if_match), response)
 
 
 @router.post("/returns/{return_id}/pickup")
-def pick_up_return(return_id: int, uow: UowDep, principal: Collector, if_match: IfMatchDep,
+def pick_up_return(return_id: Id, uow: UowDep, principal: Collector, if_match: IfMatchDep,
                    response: Response) -> ReturnRead:
     """The units were collected; drivers may do this only for returns assigned to them."""
     return _answer(service.mark_picked_up(uow, return_id, principal, if_match), response)
 
 
 @router.post("/returns/{return_id}/receive")
-def receive_return(return_id: int, body: InspectionIn, uow: UowDep, principal: Decider,
+def receive_return(return_id: Id, body: InspectionIn, uow: UowDep, principal: Decider,
                    if_match: IfMatchDep, response: Response) -> ReturnRead:
     """Inspection at the warehouse: each line restocked or scrapped."""
     return _answer(service.receive(uow, return_id, body, principal, if_match), response)
@@ -95,7 +95,7 @@ def receive_return(return_id: int, body: InspectionIn, uow: UowDep, principal: D
 
 @router.post("/returns/{return_id}/resolve", response_model=ReturnRead,
              responses={409: {"description": "replacement stock short (shortfall per SKU)"}})
-def resolve_return(return_id: int, request: Request, uow: UowDep, principal: Decider,
+def resolve_return(return_id: Id, request: Request, uow: UowDep, principal: Decider,
                    if_match: IfMatchDep, idempotency_key: IdempotencyKeyDep = None) -> Response:
     """Refund the return, or place its exchange order and refund any difference."""
     return run_idempotent(request, principal, idempotency_key, None,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from api.deps import PageDep, UowDep, caller, require
 from dispatch.auth.roles import Role
-from dispatch.common.schemas import Page
+from dispatch.common.schemas import Id, Page
 from dispatch.stock import service
 from dispatch.stock.schemas import Adjustment, LevelRead, MovementRead, Receipt, Thresholds
 
@@ -24,7 +24,7 @@ SkuPath = Annotated[str, Path(min_length=1, max_length=64)]
 def list_levels(
     uow: UowDep,
     page: PageDep,
-    warehouse_id: Annotated[int | None, Query(ge=1)] = None,
+    warehouse_id: Annotated[Id | None, Query()] = None,
     sku: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Page[LevelRead]:
     items, cursor = service.levels(
@@ -35,7 +35,7 @@ def list_levels(
 
 @router.get("/alerts", dependencies=[Readers])
 def low_stock_alerts(
-    uow: UowDep, page: PageDep, warehouse_id: Annotated[int | None, Query(ge=1)] = None
+    uow: UowDep, page: PageDep, warehouse_id: Annotated[Id | None, Query()] = None
 ) -> Page[LevelRead]:
     """Levels whose available quantity is at or below their reorder point."""
     items, cursor = service.levels(
@@ -48,9 +48,9 @@ def low_stock_alerts(
 def movement_history(
     uow: UowDep,
     page: PageDep,
-    warehouse_id: Annotated[int | None, Query(ge=1)] = None,
+    warehouse_id: Annotated[Id | None, Query()] = None,
     sku: Annotated[str | None, Query(max_length=64)] = None,
-    order_id: Annotated[int | None, Query(ge=1)] = None,
+    order_id: Annotated[Id | None, Query()] = None,
 ) -> Page[MovementRead]:
     items, cursor = service.movements(
         uow, warehouse_id=warehouse_id, sku=sku, order_id=order_id,
@@ -60,12 +60,12 @@ def movement_history(
 
 
 @router.get("/{warehouse_id}/{sku}", dependencies=[Readers])
-def get_level(warehouse_id: int, sku: SkuPath, uow: UowDep) -> LevelRead:
+def get_level(warehouse_id: Id, sku: SkuPath, uow: UowDep) -> LevelRead:
     return service.get_level(uow, warehouse_id, sku)
 
 
 @router.put("/{warehouse_id}/{sku}/thresholds", dependencies=[Writers])
-def set_thresholds(warehouse_id: int, sku: SkuPath, body: Thresholds, uow: UowDep) -> LevelRead:
+def set_thresholds(warehouse_id: Id, sku: SkuPath, body: Thresholds, uow: UowDep) -> LevelRead:
     return service.set_thresholds(uow, warehouse_id, sku, body)
 
 

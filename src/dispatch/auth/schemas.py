@@ -5,13 +5,13 @@ from __future__ import annotations
 from pydantic import Field
 
 from dispatch.auth.roles import Role
-from dispatch.common.schemas import Command, ReadModel
+from dispatch.common.schemas import Command, Id, ReadModel
 
 
 class UserCreate(Command):
     name: str = Field(min_length=1, max_length=120)
     role: Role
-    driver_id: int | None = Field(None, ge=1, description="required for drivers, refused otherwise")
+    driver_id: Id | None = Field(None, description="required for drivers, refused otherwise")
 
 
 class UserRead(ReadModel):

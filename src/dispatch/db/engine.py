@@ -13,6 +13,13 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+# Every mapped table must be in the metadata before the first flush: ``StockMovement``
+# has a foreign key to ``returns``, whose models nothing on the request path imports.
+# Alembic's env.py imports the registry, so this only showed with
+# DISPATCH_MIGRATE_ON_START=false: every stock movement then failed with
+# NoReferencedTableError (a 500 on every order placement).
+from dispatch.db import registry as _registry  # noqa: F401
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 

@@ -6,13 +6,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from dispatch.common.schemas import Command, ReadModel
+from dispatch.common.schemas import Command, Id, ReadModel
 
 
 class DriverCreate(Command):
     name: str = Field(min_length=1, max_length=120)
     phone: str | None = Field(None, max_length=32, pattern=r"^\+?[0-9 ()-]{4,31}$")
-    warehouse_id: int = Field(ge=1, description="home warehouse: where the driver's routes start")
+    warehouse_id: Id = Field(description="home warehouse: where the driver's routes start")
     vehicle: Literal["bike", "cargo_bike", "car", "van", "truck"] = "van"
     capacity_weight_g: int = Field(ge=1, le=50_000_000)
     capacity_volume_ml: int = Field(ge=1, le=100_000_000)

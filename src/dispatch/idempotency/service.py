@@ -71,10 +71,11 @@ def begin(
     for _attempt in range(3):
         with uow:
             db = uow.db
+            # Locked, so two retries cannot both see a stale key and both take it over.
             row = db.scalars(
                 select(IdempotencyKey).where(
                     IdempotencyKey.owner_user_id == owner_user_id, IdempotencyKey.key == key
-                )
+                ).with_for_update()
             ).one_or_none()
             if row is not None and row.expires_at <= now:
                 db.delete(row)

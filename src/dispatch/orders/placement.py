@@ -114,6 +114,13 @@ def _shortfall_problem(snapshot: list[WarehouseStock], needed: dict[str, int], l
 
 def _reserve_at(db: Session, order: Order, needed_by_id: list[tuple[int, int]],
                 actor: int | None) -> bool:
+    if len(needed_by_id) == 1:
+        # One guarded update either applies with its ledger entry or changes nothing:
+        # no savepoint to roll back to is needed (two round trips fewer per order).
+        ((sku_id, quantity),) = needed_by_id
+        return try_move(db, warehouse_id=order.warehouse_id, sku_id=sku_id,
+                        kind=MovementKind.RESERVATION, quantity=quantity,
+                        order_id=order.id, actor_user_id=actor)
     savepoint = db.begin_nested()
     for sku_id, quantity in needed_by_id:
         if not try_move(db, warehouse_id=order.warehouse_id, sku_id=sku_id,
@@ -201,7 +208,7 @@ def place_order(
         db.add(OrderEvent(order_id=order.id, from_status=OrderStatus.PLACED.value,
                           to_status=OrderStatus.CONFIRMED.value, actor_user_id=principal.user_id))
         db.flush()
-        result = order_read(db, order)
+        result = order_read(db, order, payment=payment)
         uow.commit()
         return result
 

@@ -13,9 +13,14 @@ from dispatch.orders.schemas import CustomerRead, LineRead, OrderRead
 from dispatch.payments.models import Payment
 from dispatch.payments.schemas import PaymentRead
 
+_LOOK_UP = object()
 
-def order_read(db: Session, order: Order) -> OrderRead:
-    payment = db.scalars(select(Payment).where(Payment.order_id == order.id)).one_or_none()
+
+def order_read(db: Session, order: Order, *, payment: Payment | None | object = _LOOK_UP) -> OrderRead:
+    """The response body for ``order``; pass its ``payment`` when already at hand (placement
+    has just created it) to save the query."""
+    if payment is _LOOK_UP:
+        payment = db.scalars(select(Payment).where(Payment.order_id == order.id)).one_or_none()
     return OrderRead(
         id=order.id,
         status=order.status,

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import EmailStr, Field, model_validator
 
-from dispatch.common.schemas import Command, ReadModel
+from dispatch.common.schemas import Command, Id, ReadModel
 from dispatch.payments.schemas import PaymentCreate, PaymentRead
 
 SkuCode = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -73,7 +73,7 @@ class CancelIn(Command):
 
 
 class AssignIn(Command):
-    driver_id: int = Field(ge=1)
+    driver_id: Id
 
 
 class DeliverIn(Command):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
-from dispatch.common.schemas import Command, ReadModel
+from dispatch.common.schemas import Command, Id, ReadModel
 from dispatch.returns.domain import InspectionOutcome, Resolution, ReturnReason
 
 SkuCode = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -26,7 +26,7 @@ class PickupWindowIn(Command):
 
 
 class ReturnLineIn(Command):
-    order_line_id: int = Field(ge=1)
+    order_line_id: Id
     quantity: int = Field(ge=1, le=10_000)
     reason: ReturnReason
 
@@ -72,7 +72,7 @@ class RejectIn(Command):
 
 
 class InspectionLineIn(Command):
-    return_line_id: int = Field(ge=1)
+    return_line_id: Id
     outcome: InspectionOutcome
 
 

@@ -8,13 +8,16 @@ row lock, and SQLite serialises writers, so no interleaving of requests can over
 
 from __future__ import annotations
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import BigInteger, Integer, bindparam, cast, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dispatch.errors import Conflict
 from dispatch.stock.domain import MovementKind, movement
 from dispatch.stock.models import StockLevel, StockMovement
+
+MAX_UNITS = 2**31 - 1
+"""Most units one stock level can hold (its columns are 32-bit on PostgreSQL)."""
 
 
 def ensure_level(db: Session, warehouse_id: int, sku_id: int) -> None:
@@ -27,6 +30,36 @@ def ensure_level(db: Session, warehouse_id: int, sku_id: int) -> None:
         index_elements=["warehouse_id", "sku_id"]
     )
     db.execute(stmt)
+
+
+def _guarded_update():
+    """``UPDATE stock_levels`` by the deltas, only where the result keeps the invariants.
+
+    Built once on the table (not per call through the ORM's bulk-update path): the hot
+    path of every order placement runs it once per SKU.
+    """
+    levels = StockLevel.__table__
+    # Summed as bigint and capped: the columns are 32-bit on PostgreSQL, where an on hand
+    # past 2**31 - 1 was an "integer out of range" error (a 500), not a refused movement.
+    new_on_hand = cast(levels.c.on_hand, BigInteger) + bindparam("on_hand_delta", type_=BigInteger)
+    new_reserved = cast(levels.c.reserved, BigInteger) + bindparam("reserved_delta",
+                                                                   type_=BigInteger)
+    return (
+        update(levels)
+        .where(
+            levels.c.warehouse_id == bindparam("level_warehouse_id", type_=Integer),
+            levels.c.sku_id == bindparam("level_sku_id", type_=Integer),
+            new_on_hand >= 0,
+            new_on_hand <= MAX_UNITS,
+            new_reserved >= 0,
+            new_reserved <= new_on_hand,
+        )
+        .values(on_hand=new_on_hand, reserved=new_reserved)
+    )
+
+
+_GUARDED_UPDATE = _guarded_update()
+_INSERT_MOVEMENT = insert(StockMovement.__table__)
 
 
 def try_move(
@@ -44,35 +77,26 @@ def try_move(
 ) -> bool:
     """Apply one movement if the invariants allow it; False (and no change) otherwise."""
     m = movement(kind, quantity)
-    new_on_hand = StockLevel.on_hand + m.on_hand_delta
-    new_reserved = StockLevel.reserved + m.reserved_delta
-    result = db.execute(
-        update(StockLevel)
-        .where(
-            StockLevel.warehouse_id == warehouse_id,
-            StockLevel.sku_id == sku_id,
-            and_(new_on_hand >= 0, new_reserved >= 0, new_reserved <= new_on_hand),
-        )
-        .values(on_hand=new_on_hand, reserved=new_reserved)
-        .execution_options(synchronize_session=False)
-    )
+    db.flush()  # rows this session has pending (the order a movement names) go first
+    result = db.execute(_GUARDED_UPDATE, {
+        "level_warehouse_id": warehouse_id, "level_sku_id": sku_id,
+        "on_hand_delta": m.on_hand_delta, "reserved_delta": m.reserved_delta,
+    })
     if result.rowcount != 1:
         return False
-    db.add(
-        StockMovement(
-            warehouse_id=warehouse_id,
-            sku_id=sku_id,
-            kind=m.kind.value,
-            quantity=m.quantity,
-            on_hand_delta=m.on_hand_delta,
-            reserved_delta=m.reserved_delta,
-            reason=reason,
-            reference=reference,
-            order_id=order_id,
-            return_id=return_id,
-            actor_user_id=actor_user_id,
-        )
-    )
+    db.execute(_INSERT_MOVEMENT, {
+        "warehouse_id": warehouse_id,
+        "sku_id": sku_id,
+        "kind": m.kind.value,
+        "quantity": m.quantity,
+        "on_hand_delta": m.on_hand_delta,
+        "reserved_delta": m.reserved_delta,
+        "reason": reason,
+        "reference": reference,
+        "order_id": order_id,
+        "return_id": return_id,
+        "actor_user_id": actor_user_id,
+    })
     return True
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from dispatch.common.schemas import Command, ReadModel
+from dispatch.common.schemas import Command, Id, ReadModel
 
 SkuCode = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -52,14 +52,14 @@ class SkuRead(ReadModel):
 
 
 class Receipt(Command):
-    warehouse_id: int = Field(ge=1)
+    warehouse_id: Id
     sku: str = SkuCode
     quantity: int = Field(ge=1, le=10**7)
     reference: str | None = Field(None, max_length=120, description="delivery note, PO number")
 
 
 class Adjustment(Command):
-    warehouse_id: int = Field(ge=1)
+    warehouse_id: Id
     sku: str = SkuCode
     kind: Literal["adjustment", "scrap"] = "adjustment"
     quantity: int = Field(
