@@ -19,6 +19,7 @@ from api.docs import install_offline_docs
 from api.problems import install_problem_handlers
 from api.routes import ROUTERS
 from dispatch import __version__
+from dispatch.auth.token_cache import TokenCache
 from dispatch.db.database import Database
 from dispatch.geocoding.db_cache import geocoder_for
 from dispatch.settings import Settings, get_settings
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     install_offline_docs(app)
     app.state.settings = settings
+    app.state.token_cache = TokenCache(settings.token_cache_seconds)
     if database is not None:
         app.state.database = database
     install_problem_handlers(app)

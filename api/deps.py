@@ -41,13 +41,19 @@ _bearer = HTTPBearer(auto_error=False, description="a token from `dispatch users
 
 
 def get_principal(
+    request: Request,
     database: Annotated[Database, Depends(get_database)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorised("send Authorization: Bearer <token>", field="Authorization")
-    with database.uow() as uow:
-        principal = principal_for_token(db=uow.db, token=credentials.credentials)
+    token = credentials.credentials
+
+    def load() -> Principal | None:
+        with database.uow() as uow:
+            return principal_for_token(db=uow.db, token=token)
+
+    principal = request.app.state.token_cache.lookup(token, load)
     if principal is None:
         raise Unauthorised("unknown or revoked token", field="Authorization")
     return principal

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
         60, ge=1, description="an in-flight key older than this is taken to be abandoned"
     )
 
+    token_cache_seconds: float = Field(
+        10.0, ge=0, le=300, description="a revoked token keeps working at most this long"
+    )
+
     geocoder: str = Field("none", description="geopy service name, or 'none'")
     geocoder_url: str | None = Field(None, description="scheme://host[:port] of the geocoder")
     geocoder_user_agent: str = "dispatch"

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from dispatch.db.base import utcnow
 from dispatch.db.uow import UnitOfWork
@@ -68,68 +68,66 @@ def begin(
     """
     check_key(key)
     now = now or utcnow()
-    for _attempt in range(3):
-        with uow:
-            db = uow.db
-            # Locked, so two retries cannot both see a stale key and both take it over.
-            row = db.scalars(
-                select(IdempotencyKey).where(
-                    IdempotencyKey.owner_user_id == owner_user_id, IdempotencyKey.key == key
-                ).with_for_update()
-            ).one_or_none()
-            if row is not None and row.expires_at <= now:
-                db.delete(row)
-                db.flush()
-                row = None
-            if row is None:
-                row = IdempotencyKey(
-                    owner_user_id=owner_user_id,
-                    key=key,
-                    request_hash=fingerprint,
-                    state=IN_FLIGHT,
-                    created_at=now,
-                    expires_at=now + ttl,
-                )
-                db.add(row)
-                try:
-                    db.flush()
-                except IntegrityError:
-                    uow.rollback()
-                    continue  # someone claimed it between our read and insert: look again
-                uow.commit()
-                return row.id, None
-            if row.request_hash != fingerprint:
-                raise Invalid(
-                    "this Idempotency-Key was used with a different request",
-                    field="Idempotency-Key",
-                )
-            if row.state == DONE:
-                return row.id, StoredResponse(
-                    row.response_status or 200,
-                    row.response_body or "",
-                    json.loads(row.response_headers or "{}"),
-                )
-            if row.created_at + stale_after > now:
-                raise Conflict(
-                    "a request with this Idempotency-Key is still in progress; retry later",
-                    field="Idempotency-Key",
-                )
-            row.created_at = now  # the first attempt died; this retry takes over
+    with uow:
+        db = uow.db
+        # The usual case, a new key, is one statement: insert unless it exists.
+        claimed = db.execute(
+            _insert_for(db)(IdempotencyKey)
+            .values(owner_user_id=owner_user_id, key=key, request_hash=fingerprint,
+                    state=IN_FLIGHT, created_at=now, expires_at=now + ttl)
+            .on_conflict_do_nothing(index_elements=["owner_user_id", "key"])
+            .returning(IdempotencyKey.id)
+        ).scalar_one_or_none()
+        if claimed is not None:
+            uow.commit()
+            return claimed, None
+        # Locked, so two retries cannot both see a stale key and both take it over.
+        row = db.scalars(
+            select(IdempotencyKey).where(
+                IdempotencyKey.owner_user_id == owner_user_id, IdempotencyKey.key == key
+            ).with_for_update()
+        ).one()
+        if row.expires_at <= now:  # an old key used again: it starts afresh
+            row.request_hash, row.state, row.created_at = fingerprint, IN_FLIGHT, now
+            row.expires_at = now + ttl
+            row.response_status = row.response_body = row.response_headers = None
             uow.commit()
             return row.id, None
-    raise Conflict("could not claim the Idempotency-Key; retry", field="Idempotency-Key")
+        if row.request_hash != fingerprint:
+            raise Invalid(
+                "this Idempotency-Key was used with a different request",
+                field="Idempotency-Key",
+            )
+        if row.state == DONE:
+            return row.id, StoredResponse(
+                row.response_status or 200,
+                row.response_body or "",
+                json.loads(row.response_headers or "{}"),
+            )
+        if row.created_at + stale_after > now:
+            raise Conflict(
+                "a request with this Idempotency-Key is still in progress; retry later",
+                field="Idempotency-Key",
+            )
+        row.created_at = now  # the first attempt died; this retry takes over
+        uow.commit()
+        return row.id, None
+
+
+def _insert_for(db):
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL both do)."""
+    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def finish(uow: UnitOfWork, key_id: int, response: StoredResponse) -> None:
     """Store the response so later retries replay it."""
     with uow:
-        row = uow.db.get(IdempotencyKey, key_id)
-        if row is None:
-            return
-        row.state = DONE
-        row.response_status = response.status
-        row.response_body = response.body
-        row.response_headers = json.dumps(response.headers)
+        uow.db.execute(
+            update(IdempotencyKey).where(IdempotencyKey.id == key_id).values(
+                state=DONE, response_status=response.status, response_body=response.body,
+                response_headers=json.dumps(response.headers),
+            )
+        )
         uow.commit()
 
 

@@ -195,13 +195,14 @@ def place_order(
         )
         reserve_nearest(db, order, needed, {code: skus[code].id for code in needed},
                         actor=principal.user_id)
-        db.add(OrderEvent(order_id=order.id, to_status=OrderStatus.PLACED.value,
-                          actor_user_id=principal.user_id))
         payment = payments.authorise(
             db, order_id=order.id, method=cmd.payment.method, card_token=cmd.payment.card_token,
             amount=Money(totals.total_minor, currency),
             **({"providers": providers} if providers else {}),
         )
+        # Both status events are written together at the end (one INSERT).
+        db.add(OrderEvent(order_id=order.id, to_status=OrderStatus.PLACED.value,
+                          actor_user_id=principal.user_id))
         if payment.status == PaymentStatus.DECLINED.value:
             return _declined(uow, order, payment, principal)
         order.status = OrderStatus.CONFIRMED.value

@@ -72,33 +72,36 @@ def authorise(
     amount: Money,
     providers: ProviderLookup = provider_for,
 ) -> Payment:
-    """Create the order's payment and ask the provider to authorise it."""
+    """Ask the provider to authorise the order's amount and record the payment.
+
+    The order is new, so there is no earlier call to find: the provider is asked first
+    and the payment is written once, with its outcome (two inserts on the hot path).
+    """
     provider = providers(method)
+    key = f"order:{order_id}:authorise"
+    result = provider.authorise(amount, token=card_token, idempotency_key=key)
+    target = PaymentStatus.AUTHORISED if result.approved else PaymentStatus.DECLINED
+    check_payment_transition(PaymentStatus.PENDING, target)
     payment = Payment(
         order_id=order_id,
         method=method.value,
         provider=provider.name,
-        status=PaymentStatus.PENDING.value,
+        status=target.value,
         currency=amount.currency,
         amount_minor=amount.amount_minor,
         captured_minor=0,
         refunded_minor=0,
         card_token=card_token,
+        provider_reference=result.reference,
+        decline_code=None if result.approved else result.decline_code,
     )
     db.add(payment)
     db.flush()
-    key = f"payment:{payment.id}:authorise"
-    txn = _call(
-        db, payment, "authorise", amount.amount_minor, key,
-        lambda: provider.authorise(amount, token=card_token, idempotency_key=key),
-    )
-    payment.provider_reference = txn.provider_reference
-    if txn.approved:
-        _set_status(payment, PaymentStatus.AUTHORISED)
-    else:
-        _set_status(payment, PaymentStatus.DECLINED)
-        payment.decline_code = txn.decline_code
-    db.flush()
+    db.add(PaymentTransaction(
+        payment_id=payment.id, kind="authorise", amount_minor=amount.amount_minor,
+        approved=result.approved, provider_reference=result.reference,
+        decline_code=result.decline_code, idempotency_key=key,
+    ))
     return payment
 
 
