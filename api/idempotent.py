@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from api.problems import PROBLEM_JSON, domain_problem
 from dispatch.auth.service import Principal
+from dispatch.db.uow import UnitOfWork
 from dispatch.errors import DomainError
 from dispatch.idempotency import service as keys
 
@@ -30,12 +31,19 @@ def run_idempotent(
     principal: Principal,
     key: str | None,
     payload: BaseModel | dict | None,
+    uow: UnitOfWork,
     action: Callable[[], BaseModel],
     *,
     status_code: int = 200,
     headers: Callable[[BaseModel], dict[str, str]] = lambda _: {},
 ) -> Response:
-    """Run ``action`` once per key; replay its stored response on retries."""
+    """Run ``action`` (which works through ``uow``) once per key; replay its stored response
+    on retries.
+
+    The key is marked committed inside the action's own transaction, so if the process dies
+    between committing the work and storing the response, a retry is refused (409) rather
+    than doing the work twice.
+    """
     if key is None:
         result = action()
         return JSONResponse(result.model_dump(mode="json"), status_code, headers=headers(result))
@@ -52,6 +60,7 @@ def run_idempotent(
         media = stored.headers.pop("content-type", "application/json")
         return Response(stored.body, stored.status, media_type=media,
                         headers={**stored.headers, REPLAYED_HEADER: "true"})
+    uow.before_commit(lambda db: keys.mark_committed(db, key_id))
     try:
         result = action()
     except DomainError as exc:

@@ -44,7 +44,7 @@ def create_order(body: OrderCreate, request: Request, uow: UowDep, settings: Set
                  principal: Placer, idempotency_key: IdempotencyKeyDep = None) -> Response:
     """Reserve stock at the nearest warehouse that has it all, and authorise payment."""
     return run_idempotent(
-        request, principal, idempotency_key, body,
+        request, principal, idempotency_key, body, uow,
         lambda: place_order(
             uow, body, principal, geocoder=request.app.state.geocoder,
             currency=settings.currency, delivery_fee_minor=settings.delivery_fee_minor,
@@ -91,7 +91,7 @@ def cancel_order(order_id: Id, body: CancelIn, request: Request, uow: UowDep,
                  principal: Planner, if_match: IfMatchDep,
                  idempotency_key: IdempotencyKeyDep = None) -> Response:
     """Release the stock and void the payment; only before the order is out for delivery."""
-    return run_idempotent(request, principal, idempotency_key, body,
+    return run_idempotent(request, principal, idempotency_key, body, uow,
                           lambda: lifecycle.cancel(uow, order_id, body, principal, if_match),
                           headers=_etag)
 
@@ -125,7 +125,7 @@ def depart(order_id: Id, uow: UowDep, principal: Courier, if_match: IfMatchDep,
 def deliver(order_id: Id, body: DeliverIn, request: Request, uow: UowDep, principal: Courier,
             if_match: IfMatchDep, idempotency_key: IdempotencyKeyDep = None) -> Response:
     """Hand-over: ships the stock and captures the payment."""
-    return run_idempotent(request, principal, idempotency_key, body,
+    return run_idempotent(request, principal, idempotency_key, body, uow,
                           lambda: lifecycle.deliver(uow, order_id, body, principal, if_match),
                           headers=_etag)
 

@@ -30,5 +30,5 @@ def refund_payment(order_id: Id, body: RefundRequest, request: Request, uow: Uow
                    principal: Refunder, idempotency_key: IdempotencyKeyDep = None) -> Response:
     """Refund part of what was captured; send an Idempotency-Key so a retry cannot pay twice."""
     key = idempotency_key or uuid.uuid4().hex
-    return run_idempotent(request, principal, idempotency_key, body,
+    return run_idempotent(request, principal, idempotency_key, body, uow,
                           lambda: actions.refund_payment(uow, order_id, body, principal, key=key))

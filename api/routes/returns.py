@@ -38,7 +38,7 @@ def request_return(order_id: Id, body: ReturnCreate, request: Request, uow: UowD
                    idempotency_key: IdempotencyKeyDep = None) -> Response:
     """Ask to send back delivered units, for a refund or an exchange."""
     return run_idempotent(
-        request, principal, idempotency_key, body,
+        request, principal, idempotency_key, body, uow,
         lambda: service.request_return(uow, order_id, body, principal,
                                        return_window=settings.return_window),
         status_code=201, headers=_headers,
@@ -98,6 +98,6 @@ def receive_return(return_id: Id, body: InspectionIn, uow: UowDep, principal: De
 def resolve_return(return_id: Id, request: Request, uow: UowDep, principal: Decider,
                    if_match: IfMatchDep, idempotency_key: IdempotencyKeyDep = None) -> Response:
     """Refund the return, or place its exchange order and refund any difference."""
-    return run_idempotent(request, principal, idempotency_key, None,
+    return run_idempotent(request, principal, idempotency_key, None, uow,
                           lambda: service.resolve(uow, return_id, principal, if_match),
                           headers=_headers)

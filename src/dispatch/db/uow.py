@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +18,7 @@ class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
         self.session: Session | None = None
+        self._before_commit: list[Callable[[Session], None]] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -42,7 +44,14 @@ class UnitOfWork:
             raise RuntimeError("unit of work used outside its with-block")
         return self.session
 
+    def before_commit(self, hook: Callable[[Session], None]) -> None:
+        """Run ``hook`` inside the transaction on every commit of this unit of work, so
+        its writes land atomically with the work (e.g. marking an idempotency key)."""
+        self._before_commit.append(hook)
+
     def commit(self) -> None:
+        for hook in self._before_commit:
+            hook(self.db)
         self.db.commit()
 
     def rollback(self) -> None:

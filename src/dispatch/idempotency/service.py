@@ -26,6 +26,7 @@ from dispatch.errors import Conflict, Invalid
 from dispatch.idempotency.models import IdempotencyKey
 
 IN_FLIGHT = "in_flight"
+COMMITTED = "committed"  # the work committed; its response was not stored (yet)
 DONE = "done"
 MAX_KEY_LENGTH = 255
 
@@ -104,6 +105,12 @@ def begin(
                 row.response_body or "",
                 json.loads(row.response_headers or "{}"),
             )
+        if row.state == COMMITTED:
+            raise Conflict(
+                "the first request with this Idempotency-Key completed but its response was "
+                "lost; look the result up instead of retrying",
+                field="Idempotency-Key",
+            )
         if row.created_at + stale_after > now:
             raise Conflict(
                 "a request with this Idempotency-Key is still in progress; retry later",
@@ -119,6 +126,13 @@ def _insert_for(db):
     return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+def mark_committed(db, key_id: int) -> None:
+    """Inside the work's own transaction: from now on a retry must never run it again."""
+    db.execute(update(IdempotencyKey).where(IdempotencyKey.id == key_id,
+                                            IdempotencyKey.state == IN_FLIGHT)
+               .values(state=COMMITTED))
+
+
 def finish(uow: UnitOfWork, key_id: int, response: StoredResponse) -> None:
     """Store the response so later retries replay it."""
     with uow:
@@ -132,9 +146,11 @@ def finish(uow: UnitOfWork, key_id: int, response: StoredResponse) -> None:
 
 
 def release(uow: UnitOfWork, key_id: int) -> None:
-    """Forget a key whose request failed unexpectedly, so a retry can run it again."""
+    """Forget a key whose request failed before its work committed, so a retry can run it."""
     with uow:
-        uow.db.execute(delete(IdempotencyKey).where(IdempotencyKey.id == key_id))
+        # A key whose work committed stays: running it again would do the work twice.
+        uow.db.execute(delete(IdempotencyKey).where(IdempotencyKey.id == key_id,
+                                                    IdempotencyKey.state == IN_FLIGHT))
         uow.commit()
 
 
