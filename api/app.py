@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 
 from api.body_limit import BodySizeLimit
@@ -33,6 +34,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.worker_threads:
+            # Sync routes run on anyio's thread pool; fewer threads contend less for the GIL.
+            anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         db = database or Database.from_settings(settings)
         if settings.migrate_on_start:
             db.migrate()

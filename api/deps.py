@@ -22,15 +22,19 @@ class Unauthorised(DomainError):
     code = "unauthorised"
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that do no I/O are ``async def``: FastAPI runs sync ones on the thread
+# pool, a hand-off per dependency per request.
+
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return request.app.state.database
 
 
-def get_uow(database: Annotated[Database, Depends(get_database)]) -> UnitOfWork:
+async def get_uow(database: Annotated[Database, Depends(get_database)]) -> UnitOfWork:
     return database.uow()
 
 
@@ -66,7 +70,7 @@ def require(*roles: Role):
     """A dependency admitting only ``roles``; others get 403."""
     allowed = frozenset(roles)
 
-    def _check(principal: PrincipalDep) -> Principal:
+    async def _check(principal: PrincipalDep) -> Principal:
         if principal.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise Forbidden(f"{principal.role.value} may not do this (allowed: {names})")
@@ -76,30 +80,36 @@ def require(*roles: Role):
 
 
 class Page:
-    """Keyset paging: ``limit`` items after id ``cursor``; the cap comes from settings."""
+    """Keyset paging: ``limit`` items after id ``after``."""
 
-    def __init__(
-        self,
-        settings: SettingsDep,
-        limit: Annotated[int | None, Query(ge=1, description="page size")] = None,
-        cursor: Annotated[str | None, Query(max_length=20, description="next_cursor")] = None,
-    ) -> None:
-        self.limit = settings.page_size_default if limit is None else limit
-        if self.limit > settings.page_size_max:
-            raise Invalid(f"limit may be at most {settings.page_size_max}", field="limit")
-        self.after: int | None = None
-        if cursor is not None:
-            # isascii: str.isdigit() also accepts "²" and "١", which int() refuses or
-            # misreads; and a cursor is an id, so it fits the id range.
-            if not (cursor.isascii() and cursor.isdigit()) or int(cursor) > MAX_ID:
-                raise Invalid("cursor must be a next_cursor value from a previous page", field="cursor")
-            self.after = int(cursor)
+    def __init__(self, limit: int, after: int | None) -> None:
+        self.limit = limit
+        self.after = after
 
 
-PageDep = Annotated[Page, Depends()]
+async def page_params(
+    settings: SettingsDep,
+    limit: Annotated[int | None, Query(ge=1, description="page size")] = None,
+    cursor: Annotated[str | None, Query(max_length=20, description="next_cursor")] = None,
+) -> Page:
+    """Read ``limit`` and ``cursor``; the page-size cap comes from settings."""
+    size = settings.page_size_default if limit is None else limit
+    if size > settings.page_size_max:
+        raise Invalid(f"limit may be at most {settings.page_size_max}", field="limit")
+    after: int | None = None
+    if cursor is not None:
+        # isascii: str.isdigit() also accepts "²" and "١", which int() refuses or
+        # misreads; and a cursor is an id, so it fits the id range.
+        if not (cursor.isascii() and cursor.isdigit()) or int(cursor) > MAX_ID:
+            raise Invalid("cursor must be a next_cursor value from a previous page", field="cursor")
+        after = int(cursor)
+    return Page(size, after)
 
 
-def expected_version(
+PageDep = Annotated[Page, Depends(page_params)]
+
+
+async def expected_version(
     if_match: Annotated[str | None, Header(max_length=64, description="ETag of the version you read")] = None,
 ) -> int | None:
     """Parse ``If-Match: "3"`` (weak or strong); None when the header is absent."""
@@ -126,7 +136,7 @@ def caller(*roles: Role):
     return Annotated[Principal, Depends(require(*roles))]
 
 
-def storable_url_text(request: Request) -> None:
+async def storable_url_text(request: Request) -> None:
     """Refuse a NUL character in a path or query parameter (422 naming it).
 
     PostgreSQL text cannot hold NUL, so a lookup such as ``GET /stock/1/A%00B`` would

@@ -189,7 +189,7 @@ def process_tree_cpu(pid: int) -> float | None:
 
 
 @contextmanager
-def server(url: str, workers: int, *, pool_size: int, max_overflow: int,
+def server(url: str, workers: int, *, pool_size: int, max_overflow: int, threads: int | None,
            log_path: Path) -> Iterator[tuple[str, int]]:
     port = _free_port()
     env = {
@@ -199,6 +199,7 @@ def server(url: str, workers: int, *, pool_size: int, max_overflow: int,
         "DISPATCH_ENVIRONMENT": "production",
         "DISPATCH_DATABASE_POOL_SIZE": str(pool_size),
         "DISPATCH_DATABASE_MAX_OVERFLOW": str(max_overflow),
+        **({"DISPATCH_WORKER_THREADS": str(threads)} if threads is not None else {}),
         "PYTHONPATH": os.pathsep.join(
             filter(None, [str(REPO / "src"), str(REPO), os.environ.get("PYTHONPATH")])),
     }
@@ -391,6 +392,7 @@ def bench_backend(args: argparse.Namespace, backend: str, logs: Path) -> tuple[l
         log_path = logs / f"uvicorn-{backend}.log"
         console.log(f"{backend}: seeded {args.skus} SKUs; starting {workers} worker(s)")
         with server(url, workers, pool_size=args.pool_size, max_overflow=args.max_overflow,
+                    threads=args.threads,
                     log_path=log_path) as (base_url, pid):
             cpu_at_start: list[float | None] = []
             stats, elapsed = asyncio.run(run_load(
@@ -430,6 +432,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="connections kept per worker; below the requests a worker has in "
                              "flight, overflow connections are opened and closed all the time")
     parser.add_argument("--max-overflow", type=int, default=10, help="per worker")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="DISPATCH_WORKER_THREADS per worker (default: the app's, 4)")
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
                         help="load generator: a minimal keep-alive HTTP/1.1 client (cheap on "
                              "CPU, the default) or httpx")

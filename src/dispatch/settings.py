@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     geocoder_timeout: float = Field(5.0, gt=0)
 
     migrate_on_start: bool = True
+    worker_threads: int = Field(
+        4, ge=0, le=1000,
+        description="threads per process for routes; a few contend less for the GIL than "
+        "anyio's 40 (0 keeps anyio's default)",
+    )
 
     @field_validator("database_url")
     @classmethod
