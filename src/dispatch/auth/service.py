@@ -12,6 +12,7 @@ from dispatch.auth.roles import Role, check_role_binding
 from dispatch.auth.schemas import UserCreate, UserCreated, UserRead
 from dispatch.auth.tokens import hash_token, new_token
 from dispatch.common.schemas import page_of
+from dispatch.db.paging import keyset
 from dispatch.db.uow import UnitOfWork
 from dispatch.errors import Invalid, NotFound
 from dispatch.fleet.models import Driver
@@ -82,8 +83,6 @@ def add_user(uow: UnitOfWork, cmd: UserCreate) -> UserCreated:
 
 def list_users(uow: UnitOfWork, *, limit: int, after: int | None) -> tuple[list[UserRead], str | None]:
     with uow:
-        query = select(User).order_by(User.id).limit(limit + 1)
-        if after is not None:
-            query = query.where(User.id > after)
+        query = keyset(select(User), User.id, limit=limit, after=after)
         rows = [UserRead.model_validate(u) for u in uow.db.scalars(query)]
     return page_of(rows, limit)

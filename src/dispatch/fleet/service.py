@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from dispatch.common.schemas import page_of
+from dispatch.db.paging import keyset
 from dispatch.db.uow import UnitOfWork
 from dispatch.errors import NotFound
 from dispatch.fleet.models import Driver
@@ -26,11 +27,9 @@ def list_drivers(
     uow: UnitOfWork, *, warehouse_id: int | None, limit: int, after: int | None
 ) -> tuple[list[DriverRead], str | None]:
     with uow:
-        query = select(Driver).order_by(Driver.id).limit(limit + 1)
+        query = keyset(select(Driver), Driver.id, limit=limit, after=after)
         if warehouse_id is not None:
             query = query.where(Driver.warehouse_id == warehouse_id)
-        if after is not None:
-            query = query.where(Driver.id > after)
         rows = [DriverRead.model_validate(d) for d in uow.db.scalars(query)]
     return page_of(rows, limit)
 

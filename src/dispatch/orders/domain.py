@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
+from dispatch.common.checks import is_int, require_aware, require_int
 from dispatch.errors import IllegalTransition, Invalid
 
 
@@ -91,7 +92,7 @@ def pick_differences(
         want[sku] += quantity
     got: defaultdict[str, int] = defaultdict(int)
     for i, (sku, quantity) in enumerate(scanned):
-        if not _is_int(quantity) or quantity <= 0:
+        if not is_int(quantity) or quantity <= 0:
             raise Invalid(
                 f"scanned quantity must be a positive integer, got {quantity!r}",
                 field=f"lines[{i}].quantity",
@@ -118,11 +119,11 @@ def order_totals(lines: Iterable[tuple[int, int]], delivery_fee_minor: int) -> T
 
     Raises ``TypeError`` for any amount that is not a plain ``int`` (floats, bools).
     """
-    _require_int("delivery_fee_minor", delivery_fee_minor)
+    require_int(delivery_fee_minor, "delivery_fee_minor")
     subtotal = 0
     for i, (unit_price, quantity) in enumerate(lines):
-        _require_int(f"lines[{i}].unit_price_minor", unit_price)
-        _require_int(f"lines[{i}].quantity", quantity)
+        require_int(unit_price, f"lines[{i}].unit_price_minor")
+        require_int(quantity, f"lines[{i}].quantity")
         subtotal += unit_price * quantity
     return Totals(subtotal, delivery_fee_minor, subtotal + delivery_fee_minor)
 
@@ -131,9 +132,9 @@ def check_delivery_window(
     start: datetime, end: datetime, *, now: datetime, max_ahead: timedelta = timedelta(days=30)
 ) -> None:
     """Refuse a delivery window that is naive, inverted, already over or too far ahead."""
-    _require_aware("window.start", start)
-    _require_aware("window.end", end)
-    _require_aware("now", now)
+    require_aware(start, "window.start")
+    require_aware(end, "window.end")
+    require_aware(now, "now")
     if end <= start:
         raise Invalid("delivery window must end after it starts", field="window.end")
     if end <= now:
@@ -142,20 +143,3 @@ def check_delivery_window(
         raise Invalid(
             f"delivery window may start at most {max_ahead} ahead", field="window.start"
         )
-
-
-def _is_int(value: object) -> bool:
-    """True for a plain integer; ``bool`` is an ``int`` subclass but not an amount."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _require_int(name: str, value: object) -> None:
-    """Raise ``TypeError`` unless ``value`` is a plain integer."""
-    if not _is_int(value):
-        raise TypeError(f"{name} must be an int in minor units, got {type(value).__name__}")
-
-
-def _require_aware(field: str, value: datetime) -> None:
-    """Raise ``Invalid`` for a naive datetime (or something that is not a datetime)."""
-    if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise Invalid(f"{field} must be a timezone-aware datetime", field=field)

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dispatch.auth.service import Principal
+from dispatch.common.checks import check_version
 from dispatch.db.base import utcnow
 from dispatch.db.uow import UnitOfWork
-from dispatch.errors import Invalid, NotFound, PreconditionFailed
+from dispatch.errors import Invalid, NotFound
 from dispatch.fleet.models import Driver
 from dispatch.orders.domain import (
     STOCK_RESERVED,
@@ -37,11 +38,7 @@ class PickMismatch(Invalid):
 
 def _load(db: Session, order_id: int, principal: Principal, expected_version: int | None) -> Order:
     order = visible_order(db, order_id, principal, lock=True)
-    if expected_version is not None and expected_version != order.version:
-        raise PreconditionFailed(
-            f"order {order_id} is at version {order.version}, not {expected_version}",
-            field="If-Match", current_version=order.version,
-        )
+    check_version("order", order_id, order.version, expected_version)
     return order
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from dispatch.auth.roles import Role
 from dispatch.auth.service import Principal
 from dispatch.common.schemas import page_of
+from dispatch.db.paging import keyset
 from dispatch.db.uow import UnitOfWork
 from dispatch.orders.domain import OrderStatus
 from dispatch.orders.models import Customer, Order, OrderEvent
@@ -38,9 +39,9 @@ def list_orders(
     """Orders, oldest first; drivers only ever see orders on their own route."""
     with uow:
         db = uow.db
-        query = (
-            select(Order).options(selectinload(Order.lines), selectinload(Order.customer))
-            .order_by(Order.id).limit(limit + 1)
+        query = keyset(
+            select(Order).options(selectinload(Order.lines), selectinload(Order.customer)),
+            Order.id, limit=limit, after=after,
         )
         if principal.role is Role.DRIVER:
             query = query.where(Order.driver_id == principal.driver_id)
@@ -56,8 +57,6 @@ def list_orders(
             query = query.where(Order.window_end >= window_from)
         if window_to is not None:
             query = query.where(Order.window_start <= window_to)
-        if after is not None:
-            query = query.where(Order.id > after)
         rows = [order_read(db, order) for order in db.scalars(query)]
     return page_of(rows, limit)
 

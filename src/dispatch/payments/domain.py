@@ -13,14 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from dispatch.common.checks import require_int
 from dispatch.errors import Conflict, IllegalTransition, Invalid
-
-
-def _require_int(value: object, name: str) -> int:
-    """Return ``value`` if it is a true int; bools and floats are programming errors."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -31,7 +25,7 @@ class Money:
     currency: str
 
     def __post_init__(self) -> None:
-        _require_int(self.amount_minor, "amount_minor")
+        require_int(self.amount_minor, "amount_minor")
         c = self.currency
         if not (isinstance(c, str) and len(c) == 3 and c.isascii() and c.isalpha() and c.isupper()):
             raise Invalid(
@@ -106,8 +100,8 @@ def check_payment_transition(current: PaymentStatus, target: PaymentStatus) -> N
 
 def refund_status(captured_minor: int, refunded_minor: int) -> PaymentStatus:
     """Status after refunds totalling ``refunded_minor`` out of ``captured_minor``."""
-    _require_int(captured_minor, "captured_minor")
-    _require_int(refunded_minor, "refunded_minor")
+    require_int(captured_minor, "captured_minor")
+    require_int(refunded_minor, "refunded_minor")
     if not 0 < refunded_minor <= captured_minor:
         raise ValueError(
             f"refunded total {refunded_minor} must be in 1..{captured_minor} (captured)"
@@ -119,9 +113,9 @@ def refund_status(captured_minor: int, refunded_minor: int) -> PaymentStatus:
 
 def check_refund(amount_minor: int, *, captured_minor: int, refunded_minor: int) -> None:
     """Refuse a refund that is not positive or exceeds what is left of the captured amount."""
-    _require_int(amount_minor, "amount_minor")
-    _require_int(captured_minor, "captured_minor")
-    _require_int(refunded_minor, "refunded_minor")
+    require_int(amount_minor, "amount_minor")
+    require_int(captured_minor, "captured_minor")
+    require_int(refunded_minor, "refunded_minor")
     if amount_minor <= 0:
         raise Invalid(f"a refund must be positive, got {amount_minor}", field="amount_minor")
     remaining = captured_minor - refunded_minor
@@ -136,8 +130,8 @@ def check_refund(amount_minor: int, *, captured_minor: int, refunded_minor: int)
 
 def check_capture(amount_minor: int, *, authorised_minor: int) -> None:
     """Refuse a capture that is not positive or exceeds the authorised amount."""
-    _require_int(amount_minor, "amount_minor")
-    _require_int(authorised_minor, "authorised_minor")
+    require_int(amount_minor, "amount_minor")
+    require_int(authorised_minor, "authorised_minor")
     if not 0 < amount_minor <= authorised_minor:
         raise Invalid(
             f"capture must be between 1 and the authorised {authorised_minor}, got {amount_minor}",

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
+from dispatch.common.checks import is_int, require_aware, require_int
 from dispatch.errors import Conflict, IllegalTransition, Invalid
 
 
@@ -86,8 +87,8 @@ def check_return_window(delivered_at: datetime | None, now: datetime, window: ti
     """
     if delivered_at is None:
         raise Conflict("order has not been delivered", field="order_id")
-    _require_aware("delivered_at", delivered_at)
-    _require_aware("now", now)
+    require_aware(delivered_at, "delivered_at")
+    require_aware(now, "now")
     deadline = delivered_at + window
     if now > deadline:
         raise Conflict(
@@ -131,7 +132,7 @@ def check_return_lines(requested: Sequence[RequestedLine], returnable: Mapping[i
                 f"order line {line.order_line_id} is not part of this order",
                 field=f"lines[{i}].order_line_id",
             )
-        if not _is_int(line.quantity) or line.quantity <= 0:
+        if not is_int(line.quantity) or line.quantity <= 0:
             raise Invalid(
                 f"quantity must be a positive integer, got {line.quantity!r}",
                 field=f"lines[{i}].quantity",
@@ -160,13 +161,13 @@ def refund_amount(
     at least one line is the seller's fault; the replacement value (exchanges) is taken
     off and may not exceed what comes back. ``TypeError`` for non-int amounts.
     """
-    _require_int("delivery_fee_minor", delivery_fee_minor)
-    _require_int("replacement_value_minor", replacement_value_minor)
+    require_int(delivery_fee_minor, "delivery_fee_minor")
+    require_int(replacement_value_minor, "replacement_value_minor")
     returned = 0
     seller_fault = False
     for i, (unit_price, quantity, reason) in enumerate(lines):
-        _require_int(f"lines[{i}].unit_price_minor", unit_price)
-        _require_int(f"lines[{i}].quantity", quantity)
+        require_int(unit_price, f"lines[{i}].unit_price_minor")
+        require_int(quantity, f"lines[{i}].quantity")
         returned += unit_price * quantity
         seller_fault = seller_fault or reason in SELLER_FAULT
     if returns_everything and seller_fault:
@@ -177,20 +178,3 @@ def refund_amount(
             field="replacement_lines",
         )
     return returned - replacement_value_minor
-
-
-def _is_int(value: object) -> bool:
-    """True for a plain integer; ``bool`` is an ``int`` subclass but not an amount."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _require_int(name: str, value: object) -> None:
-    """Raise ``TypeError`` unless ``value`` is a plain integer."""
-    if not _is_int(value):
-        raise TypeError(f"{name} must be an int in minor units, got {type(value).__name__}")
-
-
-def _require_aware(field: str, value: datetime) -> None:
-    """Raise ``Invalid`` for a naive datetime (or something that is not a datetime)."""
-    if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise Invalid(f"{field} must be a timezone-aware datetime", field=field)

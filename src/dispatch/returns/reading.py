@@ -9,9 +9,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from dispatch.auth.roles import Role
 from dispatch.auth.service import Principal
+from dispatch.common.checks import check_version
 from dispatch.common.schemas import page_of
+from dispatch.db.paging import keyset
 from dispatch.db.uow import UnitOfWork
-from dispatch.errors import NotFound, PreconditionFailed
+from dispatch.errors import NotFound
 from dispatch.returns.domain import ReturnStatus
 from dispatch.returns.models import Return, ReturnLine
 from dispatch.returns.schemas import (
@@ -80,11 +82,7 @@ def load_for_change(db: Session, return_id: int, principal: Principal,
                     expected_version: int | None) -> Return:
     """Lock the return and refuse it when the caller read an older version (412)."""
     ret = visible_return(db, return_id, principal, lock=True)
-    if expected_version is not None and expected_version != ret.version:
-        raise PreconditionFailed(
-            f"return {return_id} is at version {ret.version}, not {expected_version}",
-            field="If-Match", current_version=ret.version,
-        )
+    check_version("return", return_id, ret.version, expected_version)
     return ret
 
 
@@ -115,14 +113,13 @@ def list_returns(
 ) -> tuple[list[ReturnRead], str | None]:
     """Returns, oldest first; drivers only ever see the ones they are to collect."""
     with uow:
-        query = select(Return).options(*_with_lines()).order_by(Return.id).limit(limit + 1)
+        query = keyset(select(Return).options(*_with_lines()), Return.id, limit=limit,
+                       after=after)
         if principal.role is Role.DRIVER:
             query = query.where(Return.driver_id == principal.driver_id)
         if status:
             query = query.where(Return.status.in_([s.value for s in status]))
         if order_id is not None:
             query = query.where(Return.order_id == order_id)
-        if after is not None:
-            query = query.where(Return.id > after)
         rows = return_reads(uow.db, list(uow.db.scalars(query)))
     return page_of(rows, limit)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from dispatch.common.schemas import page_of
+from dispatch.db.paging import keyset
 from dispatch.db.uow import UnitOfWork
 from dispatch.errors import Conflict, Invalid, NotFound
 from dispatch.stock.models import Sku, Warehouse
@@ -28,9 +29,7 @@ def create_warehouse(uow: UnitOfWork, cmd: WarehouseCreate) -> WarehouseRead:
 
 def list_warehouses(uow: UnitOfWork, *, limit: int, after: int | None) -> tuple[list, str | None]:
     with uow:
-        query = select(Warehouse).order_by(Warehouse.id).limit(limit + 1)
-        if after is not None:
-            query = query.where(Warehouse.id > after)
+        query = keyset(select(Warehouse), Warehouse.id, limit=limit, after=after)
         rows = [WarehouseRead.model_validate(w) for w in uow.db.scalars(query)]
     return page_of(rows, limit)
 
@@ -57,9 +56,7 @@ def create_sku(uow: UnitOfWork, cmd: SkuCreate, *, default_currency: str) -> Sku
 
 def list_skus(uow: UnitOfWork, *, limit: int, after: int | None) -> tuple[list, str | None]:
     with uow:
-        query = select(Sku).order_by(Sku.id).limit(limit + 1)
-        if after is not None:
-            query = query.where(Sku.id > after)
+        query = keyset(select(Sku), Sku.id, limit=limit, after=after)
         rows = [SkuRead.model_validate(s) for s in uow.db.scalars(query)]
     return page_of(rows, limit)
 

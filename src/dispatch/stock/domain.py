@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from dispatch.common.checks import require_int
 from dispatch.errors import Conflict, Invalid
 
 EARTH_RADIUS_KM = 6371.0088
@@ -44,17 +45,10 @@ class Movement:
     reserved_delta: int
 
 
-def _require_int(value: Any, name: str) -> int:
-    """Return ``value`` if it is a true int; bools and floats are programming errors."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    return value
-
-
 def movement(kind: MovementKind, quantity: int) -> Movement:
     """Build the movement for ``kind``; ``quantity`` is > 0, or signed and non-zero for adjustments."""
     kind = MovementKind(kind)
-    q = _require_int(quantity, "quantity")
+    q = require_int(quantity, "quantity")
     if kind is MovementKind.ADJUSTMENT:
         if q == 0:
             raise Invalid("an adjustment must change stock by a non-zero amount", field="quantity")
@@ -95,7 +89,7 @@ class Level:
     def check(self) -> Level:
         """Validate the invariants (non-negative counts, reserved within on-hand); return self."""
         for name in ("on_hand", "reserved", "safety_stock", "reorder_point"):
-            value = _require_int(getattr(self, name), name)
+            value = require_int(getattr(self, name), name)
             if value < 0:
                 raise Invalid(f"{name} cannot be negative, got {value}", field=name)
         if self.reserved > self.on_hand:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.auth.service import Principal
 from dispatch.common.schemas import page_of
+from dispatch.db.paging import keyset
 from dispatch.db.uow import UnitOfWork
 from dispatch.errors import Invalid, NotFound
 from dispatch.stock.catalog import require_sku, require_warehouse
@@ -102,12 +103,8 @@ def levels(
 ) -> tuple[list[LevelRead], str | None]:
     """Stock levels, optionally only those at or below their reorder point."""
     with uow:
-        query = (
-            select(StockLevel, Sku.code)
-            .join(Sku, Sku.id == StockLevel.sku_id)
-            .order_by(StockLevel.id)
-            .limit(limit + 1)
-        )
+        query = keyset(select(StockLevel, Sku.code).join(Sku, Sku.id == StockLevel.sku_id),
+                       StockLevel.id, limit=limit, after=after)
         if warehouse_id is not None:
             query = query.where(StockLevel.warehouse_id == warehouse_id)
         if sku is not None:
@@ -116,8 +113,6 @@ def levels(
             query = query.where(
                 StockLevel.on_hand - StockLevel.reserved <= StockLevel.reorder_point
             )
-        if after is not None:
-            query = query.where(StockLevel.id > after)
         rows = uow.db.execute(query).all()
         items = [(level.id, _level_read(level, code)) for level, code in rows]
     page, cursor = page_of(items, limit, key=lambda item: item[0])
@@ -135,11 +130,9 @@ def movements(
 ) -> tuple[list[MovementRead], str | None]:
     """The ledger, newest first; ``cursor`` continues to older entries."""
     with uow:
-        query = (
-            select(StockMovement, Sku.code)
-            .join(Sku, Sku.id == StockMovement.sku_id)
-            .order_by(StockMovement.id.desc())
-            .limit(limit + 1)
+        query = keyset(
+            select(StockMovement, Sku.code).join(Sku, Sku.id == StockMovement.sku_id),
+            StockMovement.id, limit=limit, after=after, descending=True,
         )
         if warehouse_id is not None:
             query = query.where(StockMovement.warehouse_id == warehouse_id)
@@ -147,8 +140,6 @@ def movements(
             query = query.where(Sku.code == sku)
         if order_id is not None:
             query = query.where(StockMovement.order_id == order_id)
-        if after is not None:
-            query = query.where(StockMovement.id < after)
         items = [
             MovementRead(
                 id=m.id, warehouse_id=m.warehouse_id, sku=code, kind=m.kind, quantity=m.quantity,
