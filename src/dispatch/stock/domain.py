@@ -10,17 +10,14 @@ none does, ``best_shortfall`` says what the customer could get at best.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from dispatch.common.checks import require_int
+from dispatch.common.geo import EARTH_RADIUS_KM, haversine_km  # noqa: F401 (re-exported)
 from dispatch.errors import Conflict, Invalid
-
-EARTH_RADIUS_KM = 6371.0088
-"""Mean Earth radius (IUGG), used by ``haversine_km``."""
 
 
 class MovementKind(StrEnum):
@@ -185,15 +182,6 @@ class WarehouseStock:
     lat: float
     lon: float
     available: Mapping[str, int]
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres between two WGS84 points."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlmb = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def fulfilment_candidates(
