@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     return_window_days: int = Field(30, ge=0, le=365)
     max_window_days_ahead: int = Field(30, ge=1, le=365)
 
+    tracking_reveal_days: int = Field(
+        14, ge=0, le=365, description="tracking links go dark this long after an order ends"
+    )
+
     page_size_default: int = Field(50, ge=1)
     page_size_max: int = Field(200, ge=1)
     max_body_bytes: int = Field(64 * 1024, ge=1024)

@@ -11,7 +11,7 @@ from dispatch.db.engine import make_engine
 from dispatch.db.migrate import MIGRATIONS_DIR, alembic_config, current_revision, downgrade, upgrade
 from dispatch.db.registry import metadata
 
-HEAD = "0001"
+HEAD = "0002"
 
 
 def _differences(connection):
@@ -21,8 +21,8 @@ def _differences(connection):
     return compare_metadata(context, metadata)
 
 
-def test_head_is_the_initial_schema():
-    """There is a single head, 0001, in the migrations directory."""
+def test_there_is_one_head():
+    """There is a single head, 0002, in the migrations directory."""
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD]
     assert MIGRATIONS_DIR.is_dir()
@@ -66,3 +66,31 @@ def test_sqlite_runs_in_wal_mode(sqlite_database):
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30_000
+
+
+def test_tracking_token_migration_backfills_existing_orders(tmp_path):
+    """Orders placed before 0002 each get a distinct 32-character tracking token."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, revision="0001")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO warehouses (code, name, lat, lon, created_at) "
+                          "VALUES ('MC', 'Monaco', 43.73, 7.42, '2026-11-01 08:00:00')"))
+        conn.execute(text("INSERT INTO customers (name, email, created_at) "
+                          "VALUES ('Marie', 'marie@example.com', '2026-11-01 08:00:00')"))
+        for i in range(3):
+            conn.execute(text(
+                "INSERT INTO orders (customer_id, warehouse_id, status, priority, lat, lon, "
+                "window_start, window_end, payment_method, currency, subtotal_minor, "
+                "delivery_fee_minor, total_minor, delivery_attempts, created_at, updated_at, "
+                "version) VALUES (1, 1, 'delivered', 0, 43.74, 7.43, '2026-11-01 10:00:00', "
+                f"'2026-11-01 11:00:00', 'cash_on_delivery', 'EUR', {i}, 0, {i}, 1, "
+                "'2026-11-01 08:00:00', '2026-11-01 08:00:00', 1)"))
+    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        tokens = [row[0] for row in conn.execute(text("SELECT tracking_token FROM orders"))]
+    engine.dispose()
+    assert len(tokens) == 3 and len(set(tokens)) == 3
+    assert all(len(token) == 32 for token in tokens)

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.db.base import Base, UTCDateTime, utcnow
+from dispatch.tracking.tokens import new_tracking_token
 
 
 class Customer(Base):
@@ -62,6 +63,7 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    tracking_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_tracking_token)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan"

@@ -49,6 +49,7 @@ def order_read(db: Session, order: Order, *, payment: Payment | None | object = 
         delivered_at=order.delivered_at,
         created_at=order.created_at,
         version=order.version,
+        tracking_token=order.tracking_token,
     )
 
 

@@ -126,6 +126,7 @@ class OrderRead(ReadModel):
     delivered_at: datetime | None
     created_at: datetime
     version: int
+    tracking_token: str = Field(description="the customer's key to GET /track/{token}")
 
 
 class OrderEventRead(ReadModel):
