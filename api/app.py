@@ -18,6 +18,7 @@ from api.body_limit import BodySizeLimit
 from api.deps import storable_url_text
 from api.docs import install_offline_docs
 from api.problems import install_problem_handlers
+from api.rate_limit import RateLimiter
 from api.routes import ROUTERS
 from dispatch import __version__
 from dispatch.auth.token_cache import TokenCache
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_offline_docs(app)
     app.state.settings = settings
     app.state.token_cache = TokenCache(settings.token_cache_seconds)
+    app.state.ping_limiter = RateLimiter(settings.ping_rate_per_minute, settings.ping_burst)
     if database is not None:
         app.state.database = database
     install_problem_handlers(app)

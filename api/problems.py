@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -50,8 +51,10 @@ def problem_response(
 def domain_problem(exc: DomainError, instance: str) -> JSONResponse:
     """The problem document for a service error, with its extra members."""
     members = {k: v for k, v in exc.extra.items() if k not in ("code", "instance", "headers")}
+    retry = exc.extra.get("retry_after_seconds")
+    headers = {"Retry-After": str(max(1, math.ceil(retry)))} if retry is not None else None
     return problem_response(exc.status, exc.title, exc.detail, code=exc.code, instance=instance,
-                            field=exc.field, members=members)
+                            field=exc.field, members=members, headers=headers)
 
 
 def field_path(loc: tuple[Any, ...] | list[Any]) -> str:

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     return_window_days: int = Field(30, ge=0, le=365)
     max_window_days_ahead: int = Field(30, ge=1, le=365)
 
+    ping_rate_per_minute: float = Field(
+        120, gt=0, le=6000, description="position pings a driver may send per minute"
+    )
+    ping_burst: int = Field(20, ge=1, le=1000, description="pings allowed at once after a pause")
+
     tracking_reveal_days: int = Field(
         14, ge=0, le=365, description="tracking links go dark this long after an order ends"
     )

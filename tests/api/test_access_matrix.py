@@ -78,6 +78,12 @@ PATH_OBJECTS = {
 
 DELIVERED = {"order_id": "delivered"}
 
+def _now_iso() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat()
+
+
 POLICY: list[Row] = [
     # Users and tokens: the admin; who am I: everyone with a token.
     Row("GET", "/me", EVERYONE),
@@ -112,6 +118,9 @@ POLICY: list[Row] = [
     Row("GET", "/drivers", frozenset({ADMIN, DISPATCHER})),
     Row("GET", "/drivers/me", frozenset({DRIVER})),
     Row("GET", "/drivers/{driver_id}", frozenset({ADMIN, DISPATCHER})),
+    Row("GET", "/drivers/{driver_id}/position", frozenset({ADMIN, DISPATCHER})),
+    Row("POST", "/drivers/me/location", frozenset({DRIVER}),
+        lambda s: {"lat": 43.7396, "lon": 7.4276, "timestamp": _now_iso()}),
     # Orders: placed and planned by dispatchers, picked by operators, carried by drivers;
     # everyone reads them (drivers only their own).
     Row("POST", "/orders", frozenset({ADMIN, DISPATCHER}), lambda s: order_body()),

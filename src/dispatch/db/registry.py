@@ -11,6 +11,7 @@ from dispatch.orders import models as order_models
 from dispatch.payments import models as payment_models
 from dispatch.returns import models as return_models
 from dispatch.stock import models as stock_models
+from dispatch.tracking import models as tracking_models
 
 TABLE_MODULES = (
     auth_models,
@@ -21,6 +22,7 @@ TABLE_MODULES = (
     payment_models,
     return_models,
     stock_models,
+    tracking_models,
 )
 
 metadata = Base.metadata
