@@ -3,19 +3,12 @@
 import pytest
 
 from api.rate_limit import RateLimiter, TooManyRequests
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
+from tests.support.clock import FakeClock
 
 
 def test_burst_then_refill_at_the_rate():
     """3 at once, then one more token every second at 60 per minute."""
-    clock = Clock()
+    clock = FakeClock(0.0)
     limiter = RateLimiter(rate_per_minute=60, burst=3, clock=clock)
     for _ in range(3):
         limiter.check("ana")
@@ -28,7 +21,7 @@ def test_burst_then_refill_at_the_rate():
 
 def test_keys_are_independent():
     """One driver's bucket does not drain another's."""
-    limiter = RateLimiter(rate_per_minute=60, burst=1, clock=Clock())
+    limiter = RateLimiter(rate_per_minute=60, burst=1, clock=FakeClock(0.0))
     limiter.check("ana")
     limiter.check("bruno")
     with pytest.raises(TooManyRequests):

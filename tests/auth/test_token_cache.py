@@ -3,21 +3,15 @@
 from dispatch.auth.roles import Role
 from dispatch.auth.service import Principal
 from dispatch.auth.token_cache import TokenCache
+from tests.support.clock import FakeClock
 
 ANA = Principal(1, "ana", Role.DRIVER, 7)
 
 
-class Clock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
-
 
 def test_hit_within_ttl_skips_the_lookup():
     """A second request within the TTL does not query the database again."""
-    clock, calls = Clock(), []
+    clock, calls = FakeClock(100.0), []
     cache = TokenCache(ttl=10, clock=clock)
     load = lambda: calls.append(1) or ANA  # noqa: E731
     assert cache.lookup("dsp_a", load) == ANA
@@ -28,7 +22,7 @@ def test_hit_within_ttl_skips_the_lookup():
 
 def test_revocation_takes_effect_after_ttl():
     """After the TTL the database is asked again, and a revoked token is refused."""
-    clock = Clock()
+    clock = FakeClock(100.0)
     cache = TokenCache(ttl=10, clock=clock)
     cache.lookup("dsp_a", lambda: ANA)
     clock.now += 10.1
