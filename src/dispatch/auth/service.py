@@ -11,8 +11,7 @@ from dispatch.auth.models import User
 from dispatch.auth.roles import Role, check_role_binding
 from dispatch.auth.schemas import UserCreate, UserCreated, UserRead
 from dispatch.auth.tokens import hash_token, new_token
-from dispatch.common.schemas import page_of
-from dispatch.db.paging import keyset
+from dispatch.db.crud import read_one, read_page
 from dispatch.db.uow import UnitOfWork
 from dispatch.errors import Invalid, NotFound
 from dispatch.fleet.models import Driver
@@ -66,11 +65,7 @@ def principal_for_token(*, db: Session, token: str) -> Principal | None:
 
 
 def get_user(uow: UnitOfWork, user_id: int) -> UserRead:
-    with uow:
-        user = uow.db.get(User, user_id)
-        if user is None:
-            raise NotFound("user no longer exists", field="user_id")
-        return UserRead.model_validate(user)
+    return read_one(uow, User, user_id, UserRead, what="user", field="user_id")
 
 
 def add_user(uow: UnitOfWork, cmd: UserCreate) -> UserCreated:
@@ -82,7 +77,4 @@ def add_user(uow: UnitOfWork, cmd: UserCreate) -> UserCreated:
 
 
 def list_users(uow: UnitOfWork, *, limit: int, after: int | None) -> tuple[list[UserRead], str | None]:
-    with uow:
-        query = keyset(select(User), User.id, limit=limit, after=after)
-        rows = [UserRead.model_validate(u) for u in uow.db.scalars(query)]
-    return page_of(rows, limit)
+    return read_page(uow, select(User), User.id, UserRead, limit=limit, after=after)

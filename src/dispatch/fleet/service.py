@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from dispatch.common.schemas import page_of
-from dispatch.db.paging import keyset
+from dispatch.db.crud import read_one, read_page
 from dispatch.db.uow import UnitOfWork
-from dispatch.errors import NotFound
 from dispatch.fleet.models import Driver
 from dispatch.fleet.schemas import DriverCreate, DriverRead
 from dispatch.stock.catalog import require_warehouse
@@ -26,17 +24,11 @@ def create_driver(uow: UnitOfWork, cmd: DriverCreate) -> DriverRead:
 def list_drivers(
     uow: UnitOfWork, *, warehouse_id: int | None, limit: int, after: int | None
 ) -> tuple[list[DriverRead], str | None]:
-    with uow:
-        query = keyset(select(Driver), Driver.id, limit=limit, after=after)
-        if warehouse_id is not None:
-            query = query.where(Driver.warehouse_id == warehouse_id)
-        rows = [DriverRead.model_validate(d) for d in uow.db.scalars(query)]
-    return page_of(rows, limit)
+    query = select(Driver)
+    if warehouse_id is not None:
+        query = query.where(Driver.warehouse_id == warehouse_id)
+    return read_page(uow, query, Driver.id, DriverRead, limit=limit, after=after)
 
 
 def get_driver(uow: UnitOfWork, driver_id: int) -> DriverRead:
-    with uow:
-        driver = uow.db.get(Driver, driver_id)
-        if driver is None:
-            raise NotFound(f"driver {driver_id} does not exist", field="driver_id")
-        return DriverRead.model_validate(driver)
+    return read_one(uow, Driver, driver_id, DriverRead, what="driver", field="driver_id")

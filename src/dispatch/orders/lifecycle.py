@@ -7,7 +7,6 @@ bumps the version and records the status change.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dispatch.auth.service import Principal
@@ -22,12 +21,12 @@ from dispatch.orders.domain import (
     check_transition,
     pick_differences,
 )
-from dispatch.orders.models import Order, OrderEvent, OrderLine, PickRecord
-from dispatch.orders.reading import order_read, visible_order
+from dispatch.orders.models import Order, OrderEvent, PickRecord
+from dispatch.orders.reading import order_reads, visible_order
 from dispatch.orders.schemas import AssignIn, CancelIn, DeliverIn, FailIn, OrderRead, PickIn
+from dispatch.orders.stock_moves import move_order_stock
 from dispatch.payments import service as payments
 from dispatch.stock.domain import MovementKind
-from dispatch.stock.ledger import move
 
 
 class PickMismatch(Invalid):
@@ -52,28 +51,9 @@ def _transition(db: Session, order: Order, target: OrderStatus, principal: Princ
                       reason=reason, actor_user_id=principal.user_id))
 
 
-def _summed_lines(db: Session, order: Order) -> list[tuple[int, int]]:
-    return [
-        (sku_id, int(qty))
-        for sku_id, qty in db.execute(
-            select(OrderLine.sku_id, func.sum(OrderLine.quantity))
-            .where(OrderLine.order_id == order.id)
-            .group_by(OrderLine.sku_id)
-            .order_by(OrderLine.sku_id)
-        ).all()
-    ]
-
-
-def _move_order_stock(db: Session, order: Order, kind: MovementKind, principal: Principal,
-                      reason: str | None = None) -> None:
-    for sku_id, qty in _summed_lines(db, order):
-        move(db, warehouse_id=order.warehouse_id, sku_id=sku_id, kind=kind, quantity=qty,
-             order_id=order.id, reason=reason, actor_user_id=principal.user_id)
-
-
 def _finish(uow: UnitOfWork, order: Order) -> OrderRead:
     uow.db.flush()
-    result = order_read(uow.db, order)
+    result = order_reads(uow.db, [order])[0]
     uow.commit()
     return result
 
@@ -87,7 +67,8 @@ def cancel(uow: UnitOfWork, order_id: int, cmd: CancelIn, principal: Principal,
         held = OrderStatus(order.status) in STOCK_RESERVED
         _transition(db, order, OrderStatus.CANCELLED, principal, cmd.reason)
         if held:
-            _move_order_stock(db, order, MovementKind.RELEASE, principal, "order cancelled")
+            move_order_stock(db, order, MovementKind.RELEASE, actor_user_id=principal.user_id,
+                             reason="order cancelled")
         payments.void(db, payments.payment_for_order(db, order.id, lock=True))
         order.cancel_reason = cmd.reason
         order.driver_id = None
@@ -150,7 +131,8 @@ def deliver(uow: UnitOfWork, order_id: int, cmd: DeliverIn, principal: Principal
         db = uow.db
         order = _load(db, order_id, principal, expected_version)
         _transition(db, order, OrderStatus.DELIVERED, principal)
-        _move_order_stock(db, order, MovementKind.SHIPMENT, principal, "delivered")
+        move_order_stock(db, order, MovementKind.SHIPMENT, actor_user_id=principal.user_id,
+                         reason="delivered")
         payments.capture(db, payments.payment_for_order(db, order.id, lock=True))
         order.delivery_attempts += 1
         order.recipient_name = cmd.recipient_name

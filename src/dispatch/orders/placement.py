@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from dispatch.orders.domain import OrderStatus, check_delivery_window, order_tot
 from dispatch.orders.models import Customer, Order, OrderEvent, OrderLine
 from dispatch.orders.reading import order_read
 from dispatch.orders.schemas import CustomerIn, OrderCreate, OrderRead
+from dispatch.orders.stock_moves import move_order_stock
 from dispatch.payments import service as payments
 from dispatch.payments.domain import Money, PaymentStatus
 from dispatch.stock.catalog import skus_by_code
@@ -209,7 +210,7 @@ def place_order(
         db.add(OrderEvent(order_id=order.id, from_status=OrderStatus.PLACED.value,
                           to_status=OrderStatus.CONFIRMED.value, actor_user_id=principal.user_id))
         db.flush()
-        result = order_read(db, order, payment=payment)
+        result = order_read(order, payment)
         uow.commit()
         return result
 
@@ -218,14 +219,8 @@ def _declined(uow: UnitOfWork, order: Order, payment, principal: Principal):
     """Keep the order and the decline on record; give the stock back; answer 402."""
     db = uow.db
     order_id, decline = order.id, payment.decline_code
-    for sku_id, qty in db.execute(
-        select(OrderLine.sku_id, func.sum(OrderLine.quantity))
-        .where(OrderLine.order_id == order.id).group_by(OrderLine.sku_id)
-        .order_by(OrderLine.sku_id)
-    ).all():
-        try_move(db, warehouse_id=order.warehouse_id, sku_id=sku_id, kind=MovementKind.RELEASE,
-                 quantity=int(qty), order_id=order.id, reason="payment declined",
-                 actor_user_id=principal.user_id)
+    move_order_stock(db, order, MovementKind.RELEASE, actor_user_id=principal.user_id,
+                     reason="payment declined")
     order.status = OrderStatus.CANCELLED.value
     order.cancel_reason = f"payment declined ({decline})"
     db.add(OrderEvent(order_id=order.id, from_status=OrderStatus.PLACED.value,

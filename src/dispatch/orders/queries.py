@@ -14,13 +14,13 @@ from dispatch.db.paging import keyset
 from dispatch.db.uow import UnitOfWork
 from dispatch.orders.domain import OrderStatus
 from dispatch.orders.models import Customer, Order, OrderEvent
-from dispatch.orders.reading import order_read, visible_order
+from dispatch.orders.reading import order_reads, visible_order
 from dispatch.orders.schemas import OrderEventRead, OrderRead
 
 
 def get_order(uow: UnitOfWork, order_id: int, principal: Principal) -> OrderRead:
     with uow:
-        return order_read(uow.db, visible_order(uow.db, order_id, principal))
+        return order_reads(uow.db, [visible_order(uow.db, order_id, principal)])[0]
 
 
 def list_orders(
@@ -57,7 +57,7 @@ def list_orders(
             query = query.where(Order.window_end >= window_from)
         if window_to is not None:
             query = query.where(Order.window_start <= window_to)
-        rows = [order_read(db, order) for order in db.scalars(query)]
+        rows = order_reads(db, db.scalars(query).all())
     return page_of(rows, limit)
 
 

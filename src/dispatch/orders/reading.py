@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -13,14 +15,16 @@ from dispatch.orders.schemas import CustomerRead, LineRead, OrderRead
 from dispatch.payments.models import Payment
 from dispatch.payments.schemas import PaymentRead
 
-_LOOK_UP = object()
+
+def order_reads(db: Session, orders: Sequence[Order]) -> list[OrderRead]:
+    """Response bodies for ``orders``, their payments fetched in one query."""
+    ids = [order.id for order in orders]
+    payments = {p.order_id: p for p in db.scalars(select(Payment).where(Payment.order_id.in_(ids)))}
+    return [order_read(order, payments.get(order.id)) for order in orders]
 
 
-def order_read(db: Session, order: Order, *, payment: Payment | None | object = _LOOK_UP) -> OrderRead:
-    """The response body for ``order``; pass its ``payment`` when already at hand (placement
-    has just created it) to save the query."""
-    if payment is _LOOK_UP:
-        payment = db.scalars(select(Payment).where(Payment.order_id == order.id)).one_or_none()
+def order_read(order: Order, payment: Payment | None) -> OrderRead:
+    """The response body for ``order`` and its ``payment`` (None before authorisation)."""
     return OrderRead(
         id=order.id,
         status=order.status,
@@ -34,8 +38,12 @@ def order_read(db: Session, order: Order, *, payment: Payment | None | object = 
         warehouse_id=order.warehouse_id,
         driver_id=order.driver_id,
         lines=[
-            LineRead(id=line.id, sku=line.sku_code, quantity=line.quantity,
-                     unit_price_minor=line.unit_price_minor)
+            LineRead(
+                id=line.id,
+                sku=line.sku_code,
+                quantity=line.quantity,
+                unit_price_minor=line.unit_price_minor,
+            )
             for line in order.lines
         ],
         currency=order.currency,

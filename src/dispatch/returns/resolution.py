@@ -34,7 +34,7 @@ from dispatch.returns.models import Return
 from dispatch.returns.reading import load_for_change, units_in_returns
 from dispatch.returns.requests import finish, move_to
 from dispatch.returns.schemas import InspectionIn, ReturnRead
-from dispatch.stock.domain import MovementKind
+from dispatch.stock.domain import MovementKind, sum_lines
 from dispatch.stock.ledger import ensure_level, move
 from dispatch.stock.models import Sku
 
@@ -153,9 +153,7 @@ def _place_exchange(db: Session, original: Order, ret: Return, principal: Princi
     that holds them all (as placement does), paid in full by the returned goods."""
     skus = {s.id: s for s in db.scalars(
         select(Sku).where(Sku.id.in_({r.sku_id for r in ret.replacement_lines})))}
-    needed: dict[str, int] = {}
-    for r in ret.replacement_lines:
-        needed[skus[r.sku_id].code] = needed.get(skus[r.sku_id].code, 0) + r.quantity
+    needed = sum_lines([(skus[r.sku_id].code, r.quantity) for r in ret.replacement_lines])
     sku_ids = {s.code: s.id for s in skus.values()}
     lat, lon = original.lat, original.lon
     start, end = _next_window(original, now)

@@ -5,68 +5,40 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from dispatch.common.schemas import page_of
-from dispatch.db.paging import keyset
+from dispatch.db.crud import add_unique, read_one, read_page
 from dispatch.db.uow import UnitOfWork
-from dispatch.errors import Conflict, Invalid, NotFound
+from dispatch.errors import Invalid, NotFound
 from dispatch.stock.models import Sku, Warehouse
 from dispatch.stock.schemas import SkuCreate, SkuRead, WarehouseCreate, WarehouseRead
 
 
 def create_warehouse(uow: UnitOfWork, cmd: WarehouseCreate) -> WarehouseRead:
-    with uow:
-        warehouse = Warehouse(**cmd.model_dump())
-        uow.db.add(warehouse)
-        try:
-            uow.db.flush()
-        except IntegrityError:
-            raise Conflict(f"warehouse code {cmd.code!r} is taken", field="code") from None
-        uow.commit()
-        return WarehouseRead.model_validate(warehouse)
+    return add_unique(uow, Warehouse(**cmd.model_dump()), WarehouseRead,
+                      taken=f"warehouse code {cmd.code!r} is taken", field="code")
 
 
 def list_warehouses(uow: UnitOfWork, *, limit: int, after: int | None) -> tuple[list, str | None]:
-    with uow:
-        query = keyset(select(Warehouse), Warehouse.id, limit=limit, after=after)
-        rows = [WarehouseRead.model_validate(w) for w in uow.db.scalars(query)]
-    return page_of(rows, limit)
+    return read_page(uow, select(Warehouse), Warehouse.id, WarehouseRead, limit=limit,
+                     after=after)
 
 
 def get_warehouse(uow: UnitOfWork, warehouse_id: int) -> WarehouseRead:
-    with uow:
-        warehouse = uow.db.get(Warehouse, warehouse_id)
-        if warehouse is None:
-            raise NotFound(f"warehouse {warehouse_id} does not exist", field="warehouse_id")
-        return WarehouseRead.model_validate(warehouse)
+    return read_one(uow, Warehouse, warehouse_id, WarehouseRead, what="warehouse",
+                    field="warehouse_id")
 
 
 def create_sku(uow: UnitOfWork, cmd: SkuCreate, *, default_currency: str) -> SkuRead:
-    with uow:
-        sku = Sku(**cmd.model_dump(exclude={"currency"}), currency=cmd.currency or default_currency)
-        uow.db.add(sku)
-        try:
-            uow.db.flush()
-        except IntegrityError:
-            raise Conflict(f"SKU code {cmd.code!r} is taken", field="code") from None
-        uow.commit()
-        return SkuRead.model_validate(sku)
+    sku = Sku(**cmd.model_dump(exclude={"currency"}), currency=cmd.currency or default_currency)
+    return add_unique(uow, sku, SkuRead, taken=f"SKU code {cmd.code!r} is taken", field="code")
 
 
 def list_skus(uow: UnitOfWork, *, limit: int, after: int | None) -> tuple[list, str | None]:
-    with uow:
-        query = keyset(select(Sku), Sku.id, limit=limit, after=after)
-        rows = [SkuRead.model_validate(s) for s in uow.db.scalars(query)]
-    return page_of(rows, limit)
+    return read_page(uow, select(Sku), Sku.id, SkuRead, limit=limit, after=after)
 
 
 def get_sku(uow: UnitOfWork, sku_id: int) -> SkuRead:
-    with uow:
-        sku = uow.db.get(Sku, sku_id)
-        if sku is None:
-            raise NotFound(f"SKU {sku_id} does not exist", field="sku_id")
-        return SkuRead.model_validate(sku)
+    return read_one(uow, Sku, sku_id, SkuRead, what="SKU", field="sku_id")
 
 
 def skus_by_code(db, codes: Iterable[str], *, field: str = "lines") -> dict[str, Sku]:
