@@ -81,7 +81,8 @@ def settings(database):
     from dispatch.settings import Settings
 
     return Settings(
-        database_url=str(database.engine.url), migrate_on_start=False, environment="test"
+        database_url=str(database.engine.url), migrate_on_start=False, environment="test",
+        relay_enabled=False,
     )
 
 

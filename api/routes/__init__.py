@@ -1,6 +1,21 @@
 """One router per resource; ``ROUTERS`` is what the app mounts."""
 
-from api.routes import catalog, drivers, orders, payments, returns, stock, tracking, users
+from api.routes import (
+    catalog,
+    drivers,
+    notifications,
+    orders,
+    payments,
+    plans,
+    returns,
+    stock,
+    stoplists,
+    stream,
+    tracking,
+    users,
+    webhooks,
+)
 
-ROUTERS = (users.router, catalog.router, stock.router, drivers.router, orders.router,
-           payments.router, returns.router, tracking.router)
+ROUTERS = (users.router, catalog.router, stock.router, drivers.router, stoplists.router,
+           orders.router, payments.router, returns.router, tracking.router, plans.router,
+           webhooks.router, notifications.router, stream.router)

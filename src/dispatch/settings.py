@@ -39,6 +39,61 @@ class Settings(BaseSettings):
         14, ge=0, le=365, description="tracking links go dark this long after an order ends"
     )
 
+    plan_time_limit_default: float = Field(
+        5.0, gt=0, le=600, description="seconds a plan searches when the request names none"
+    )
+    plan_time_limit_max: float = Field(
+        60.0, gt=0, le=3600, description="longest search a plan request may ask for (422 above)"
+    )
+    plan_max_stops: int = Field(500, ge=1, description="stops per plan (422 above)")
+    plan_max_drivers: int = Field(50, ge=1, description="drivers per plan (422 above)")
+    plan_max_concurrent: int = Field(
+        2, ge=1, le=64, description="plans solving at once per process (429 beyond)"
+    )
+    service_seconds_default: float = Field(
+        180.0, ge=0, le=7200, description="time at the door per stop, when not known better"
+    )
+
+    eta_notify_change_minutes: float = Field(
+        10.0, gt=0, description="tell the customer when their ETA moves by more than this"
+    )
+    eta_window_min_minutes: float = Field(
+        5.0, ge=0, description="half-width of an ETA window before any error is measured"
+    )
+    tracking_driver_reveal_stops: int = Field(
+        3, ge=0, le=50, description="show the driver's position only this many stops away"
+    )
+    completion_far_meters: float = Field(
+        250.0, gt=0, description="completions farther than this from the stop are flagged"
+    )
+    proof_max_bytes: int = Field(
+        5 * 1024 * 1024, ge=1024, description="largest signature or photo upload"
+    )
+
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="base of tracking links sent to customers"
+    )
+    relay_enabled: bool = Field(
+        True, description="run the outbox relay (webhooks, notifications) inside the API"
+    )
+    relay_interval_seconds: float = Field(1.0, gt=0, le=3600)
+    webhook_max_attempts: int = Field(
+        8, ge=1, le=50, description="attempts before a delivery is dead-lettered"
+    )
+    webhook_backoff_seconds: float = Field(
+        10.0, gt=0, description="first retry delay; doubles on every further attempt"
+    )
+    webhook_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    webhook_allow_private_targets: bool = Field(
+        False, description="allow loopback and private-network webhook URLs (tests, dev)"
+    )
+    notification_channel: str = Field(
+        "log", description="log (a local notification log), email or sms"
+    )
+    notification_log_path: str = Field(
+        "./notifications.log", description="where the log channel appends messages"
+    )
+
     page_size_default: int = Field(50, ge=1)
     page_size_max: int = Field(200, ge=1)
     max_body_bytes: int = Field(64 * 1024, ge=1024)

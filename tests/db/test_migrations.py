@@ -11,7 +11,7 @@ from dispatch.db.engine import make_engine
 from dispatch.db.migrate import MIGRATIONS_DIR, alembic_config, current_revision, downgrade, upgrade
 from dispatch.db.registry import metadata
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 def _differences(connection):
@@ -22,7 +22,7 @@ def _differences(connection):
 
 
 def test_there_is_one_head():
-    """There is a single head, 0003, in the migrations directory."""
+    """There is a single head, 0004, in the migrations directory."""
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_heads() == [HEAD]
     assert MIGRATIONS_DIR.is_dir()

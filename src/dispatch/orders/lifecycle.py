@@ -21,7 +21,8 @@ from dispatch.orders.domain import (
     check_transition,
     pick_differences,
 )
-from dispatch.orders.models import Order, OrderEvent, PickRecord
+from dispatch.orders.history import record_status
+from dispatch.orders.models import Order, PickRecord
 from dispatch.orders.reading import order_reads, visible_order
 from dispatch.orders.schemas import AssignIn, CancelIn, DeliverIn, FailIn, OrderRead, PickIn
 from dispatch.orders.stock_moves import move_order_stock
@@ -47,8 +48,8 @@ def _transition(db: Session, order: Order, target: OrderStatus, principal: Princ
     check_transition(current, target)
     order.status = target.value
     order.version += 1
-    db.add(OrderEvent(order_id=order.id, from_status=current.value, to_status=target.value,
-                      reason=reason, actor_user_id=principal.user_id))
+    record_status(db, order, current.value, target.value, reason=reason,
+                  actor_user_id=principal.user_id)
 
 
 def _finish(uow: UnitOfWork, order: Order) -> OrderRead:

@@ -24,7 +24,8 @@ from dispatch.db.uow import UnitOfWork
 from dispatch.errors import InsufficientStock, Invalid, PaymentDeclined
 from dispatch.geocoding import Geocoder, GeocodingError
 from dispatch.orders.domain import OrderStatus, check_delivery_window, order_totals
-from dispatch.orders.models import Customer, Order, OrderEvent, OrderLine
+from dispatch.orders.history import record_status
+from dispatch.orders.models import Customer, Order, OrderLine
 from dispatch.orders.reading import order_read
 from dispatch.orders.schemas import CustomerIn, OrderCreate, OrderRead
 from dispatch.orders.stock_moves import move_order_stock
@@ -202,13 +203,13 @@ def place_order(
             **({"providers": providers} if providers else {}),
         )
         # Both status events are written together at the end (one INSERT).
-        db.add(OrderEvent(order_id=order.id, to_status=OrderStatus.PLACED.value,
-                          actor_user_id=principal.user_id))
+        record_status(db, order, None, OrderStatus.PLACED.value,
+                      actor_user_id=principal.user_id)
         if payment.status == PaymentStatus.DECLINED.value:
             return _declined(uow, order, payment, principal)
         order.status = OrderStatus.CONFIRMED.value
-        db.add(OrderEvent(order_id=order.id, from_status=OrderStatus.PLACED.value,
-                          to_status=OrderStatus.CONFIRMED.value, actor_user_id=principal.user_id))
+        record_status(db, order, OrderStatus.PLACED.value, OrderStatus.CONFIRMED.value,
+                      actor_user_id=principal.user_id)
         db.flush()
         result = order_read(order, payment)
         uow.commit()
@@ -223,9 +224,8 @@ def _declined(uow: UnitOfWork, order: Order, payment, principal: Principal):
                      reason="payment declined")
     order.status = OrderStatus.CANCELLED.value
     order.cancel_reason = f"payment declined ({decline})"
-    db.add(OrderEvent(order_id=order.id, from_status=OrderStatus.PLACED.value,
-                      to_status=OrderStatus.CANCELLED.value, reason=order.cancel_reason,
-                      actor_user_id=principal.user_id))
+    record_status(db, order, OrderStatus.PLACED.value, OrderStatus.CANCELLED.value,
+                  reason=order.cancel_reason, actor_user_id=principal.user_id)
     uow.commit()
     raise PaymentDeclined(f"the card was declined ({decline})", field="payment.card_token",
                           order_id=order_id, decline_code=decline)

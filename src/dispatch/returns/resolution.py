@@ -18,7 +18,8 @@ from dispatch.db.base import utcnow
 from dispatch.db.uow import UnitOfWork
 from dispatch.errors import Invalid, PaymentDeclined
 from dispatch.orders.domain import OrderStatus
-from dispatch.orders.models import Order, OrderEvent, OrderLine
+from dispatch.orders.history import record_status
+from dispatch.orders.models import Order, OrderLine
 from dispatch.orders.placement import reserve_nearest
 from dispatch.payments import service as payments
 from dispatch.payments.domain import Money, PaymentMethod, PaymentStatus
@@ -172,8 +173,8 @@ def _place_exchange(db: Session, original: Order, ret: Return, principal: Princi
     reserve_nearest(db, order, needed, sku_ids, actor=principal.user_id,
                     field="replacement_lines")
     reason = f"exchange for return {ret.id}"
-    db.add(OrderEvent(order_id=order.id, to_status=OrderStatus.PLACED.value, reason=reason,
-                      actor_user_id=principal.user_id))
+    record_status(db, order, None, OrderStatus.PLACED.value, reason=reason,
+                  actor_user_id=principal.user_id)
     original_payment = payments.payment_for_order(db, original.id)
     payment = payments.authorise(
         db, order_id=order.id, method=PaymentMethod(original.payment_method),
@@ -183,8 +184,7 @@ def _place_exchange(db: Session, original: Order, ret: Return, principal: Princi
         raise PaymentDeclined(f"the provider refused the exchange order ({payment.decline_code})",
                               field="payment", decline_code=payment.decline_code)
     order.status = OrderStatus.CONFIRMED.value
-    db.add(OrderEvent(order_id=order.id, from_status=OrderStatus.PLACED.value,
-                      to_status=OrderStatus.CONFIRMED.value, reason=reason,
-                      actor_user_id=principal.user_id))
+    record_status(db, order, OrderStatus.PLACED.value, OrderStatus.CONFIRMED.value,
+                  reason=reason, actor_user_id=principal.user_id)
     db.flush()
     return order

@@ -32,6 +32,8 @@ class Warehouse(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+    # How this warehouse gathers waves (``dispatch.planning.batching``); None is on demand.
+    batch_policy: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

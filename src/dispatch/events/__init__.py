@@ -1,0 +1,1 @@
+"""The transactional outbox: state changes written as events in the same transaction."""

@@ -1,0 +1,1 @@
+"""Customer notifications rendered from outbox events and sent through a channel."""

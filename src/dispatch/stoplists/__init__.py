@@ -1,0 +1,1 @@
+"""Committed routes as drivers see them: ordered stop lists, stop events and proof."""

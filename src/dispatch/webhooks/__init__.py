@@ -1,0 +1,1 @@
+"""Signed, retried webhook deliveries of outbox events to registered endpoints."""
