@@ -23,10 +23,22 @@ from api.routes import ROUTERS
 from dispatch import __version__
 from dispatch.auth.token_cache import TokenCache
 from dispatch.db.database import Database
+from dispatch.events.relay_thread import RelayThread
 from dispatch.geocoding.db_cache import geocoder_for
+from dispatch.planning.recovery import fail_interrupted_plans
+from dispatch.planning.scheduler import WaveScheduler
 from dispatch.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+
+
+def _recover_plans(db: Database) -> None:
+    """Fail the plans a stopped process left queued or running (before any thread starts);
+    a failure here is logged, never stops the API from starting."""
+    try:
+        fail_interrupted_plans(db)
+    except Exception:
+        log.exception("could not check for plans interrupted by a restart")
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -43,7 +55,25 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             db.migrate()
         app.state.database = db
         app.state.geocoder = geocoder_for(settings, db) if settings.geocoder != "none" else None
-        yield
+        if settings.plan_recovery_on_start:
+            _recover_plans(db)
+        # The outbox relay (webhooks, customer notifications) in the background; tests
+        # turn it off and call ``relay_once`` themselves.
+        relay = RelayThread(db, settings) if settings.relay_enabled else None
+        if relay is not None:
+            relay.start()
+        # Automatic waves from the warehouses' batch policies; tests call ``run_due_waves``.
+        scheduler = WaveScheduler(db, settings) if settings.wave_scheduler_enabled else None
+        app.state.wave_scheduler = scheduler
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+            if relay is not None:
+                relay.stop()
         if database is None:
             db.dispose()
 

@@ -82,7 +82,7 @@ def settings(database):
 
     return Settings(
         database_url=str(database.engine.url), migrate_on_start=False, environment="test",
-        relay_enabled=False,
+        relay_enabled=False, wave_scheduler_enabled=False,
     )
 
 

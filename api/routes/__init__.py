@@ -13,9 +13,10 @@ from api.routes import (
     stream,
     tracking,
     users,
+    waves,
     webhooks,
 )
 
 ROUTERS = (users.router, catalog.router, stock.router, drivers.router, stoplists.router,
            orders.router, payments.router, returns.router, tracking.router, plans.router,
-           webhooks.router, notifications.router, stream.router)
+           waves.router, webhooks.router, notifications.router, stream.router)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.deps import PageDep, UowDep, caller, require
+from api.deps import IfMatchDep, PageDep, SettingsDep, UowDep, caller, etag, require
 from dispatch.auth.roles import Role
-from dispatch.common.schemas import Id, Page
-from dispatch.fleet import service
-from dispatch.fleet.schemas import DriverCreate, DriverRead
+from dispatch.common.schemas import Id, Page, UtcDatetime
+from dispatch.fleet import service, shifts
+from dispatch.fleet.schemas import DriverCreate, DriverRead, ShiftCreate, ShiftRead
 from dispatch.tracking import locations
+from dispatch.tracking.eta import EtaLimits
 from dispatch.tracking.locations import PingIn, PingResult, PositionRead
 
 router = APIRouter(prefix="/drivers", tags=["drivers"])
@@ -40,12 +41,13 @@ def my_driver_record(uow: UowDep, principal: caller(Role.DRIVER)) -> DriverRead:
 
 
 @router.post("/me/location", responses={429: {"description": "pinging too often"}})
-def report_location(body: PingIn, request: Request, uow: UowDep,
+def report_location(body: PingIn, request: Request, uow: UowDep, settings: SettingsDep,
                     principal: caller(Role.DRIVER)) -> PingResult:
     """A position ping; impossible ones get 422 naming the field, late ones are kept
     without moving the current position."""
     request.app.state.ping_limiter.check(principal.driver_id)
-    return locations.record_ping(uow, principal.driver_id, body)
+    return locations.record_ping(uow, principal.driver_id, body,
+                                 eta_limits=EtaLimits.from_settings(settings))
 
 
 @router.get("/{driver_id}/position", dependencies=[Managers])
@@ -57,3 +59,33 @@ def driver_position(driver_id: Id, uow: UowDep) -> PositionRead:
 @router.get("/{driver_id}", dependencies=[Managers])
 def get_driver(driver_id: Id, uow: UowDep) -> DriverRead:
     return service.get_driver(uow, driver_id)
+
+
+@router.post("/{driver_id}/shifts", status_code=201, dependencies=[Managers],
+             responses={409: {"description": "overlaps another shift of the driver"}})
+def add_shift(driver_id: Id, body: ShiftCreate, uow: UowDep, response: Response) -> ShiftRead:
+    """A working period of at most 16 h; planning routes the driver only inside shifts."""
+    shift = shifts.create_shift(uow, driver_id, body)
+    response.headers["ETag"] = etag(shift.version)
+    response.headers["Location"] = f"/drivers/{driver_id}/shifts/{shift.id}"
+    return shift
+
+
+@router.get("/{driver_id}/shifts", dependencies=[Managers])
+def list_shifts(
+    driver_id: Id, uow: UowDep, page: PageDep,
+    from_: Annotated[UtcDatetime | None, Query(alias="from",
+                                               description="shifts ending after this")] = None,
+    to: Annotated[UtcDatetime | None, Query(description="shifts starting before this")] = None,
+) -> Page[ShiftRead]:
+    items, cursor = shifts.list_shifts(uow, driver_id, ends_after=from_, starts_before=to,
+                                       limit=page.limit, after=page.after)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.post("/{driver_id}/shifts/{shift_id}/cancel", dependencies=[Managers])
+def cancel_shift(driver_id: Id, shift_id: Id, uow: UowDep, if_match: IfMatchDep,
+                 response: Response) -> ShiftRead:
+    shift = shifts.cancel_shift(uow, driver_id, shift_id, if_match)
+    response.headers["ETag"] = etag(shift.version)
+    return shift

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import lru_cache
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -53,6 +53,27 @@ class Settings(BaseSettings):
     service_seconds_default: float = Field(
         180.0, ge=0, le=7200, description="time at the door per stop, when not known better"
     )
+    plan_recovery_on_start: bool = Field(
+        True, description="at start-up, fail plans left queued or running by a stopped "
+        "process; turn off while several API processes share one database (issue 7)"
+    )
+    wave_scheduler_enabled: bool = Field(
+        True, description="start waves from the warehouses' batch policies inside the API"
+    )
+    wave_scheduler_interval_seconds: float = Field(
+        30.0, gt=0, le=3600, description="how often the wave scheduler checks the policies"
+    )
+    wave_auto_commit: bool = Field(
+        True, description="publish an automatic wave's routes as soon as its plan is done"
+    )
+    wave_auto_commit_max_age_minutes: float = Field(
+        10.0, gt=0, le=1440,
+        description="an automatic wave solved longer ago than this is left for a dispatcher",
+    )
+    wave_min_gap_minutes: float = Field(
+        5.0, ge=0, le=1440, description="at most one automatic wave per warehouse this often, "
+        "so work a wave could not place does not start a new wave on every tick"
+    )
 
     eta_notify_change_minutes: float = Field(
         10.0, gt=0, description="tell the customer when their ETA moves by more than this"
@@ -63,11 +84,27 @@ class Settings(BaseSettings):
     tracking_driver_reveal_stops: int = Field(
         3, ge=0, le=50, description="show the driver's position only this many stops away"
     )
+    tracking_post_rate_per_minute: float = Field(
+        6, gt=0, le=600, description="self-service requests one tracking link may send per minute"
+    )
+    tracking_post_burst: int = Field(
+        5, ge=1, le=100, description="self-service requests one tracking link may send at once"
+    )
+    stream_poll_seconds: float = Field(
+        0.5, gt=0, le=60, description="how often the dispatcher event stream reads new events"
+    )
+    stream_keepalive_seconds: float = Field(
+        15.0, gt=0, le=300, description="comment sent on a quiet event stream to keep it open"
+    )
     completion_far_meters: float = Field(
         250.0, gt=0, description="completions farther than this from the stop are flagged"
     )
     proof_max_bytes: int = Field(
         5 * 1024 * 1024, ge=1024, description="largest signature or photo upload"
+    )
+    stop_position_max_age_minutes: float = Field(
+        15.0, gt=0, description="a stop event without coordinates uses the driver's last "
+        "position only if it was taken this close to the event"
     )
 
     public_url: str = Field(
@@ -93,6 +130,23 @@ class Settings(BaseSettings):
     notification_log_path: str = Field(
         "./notifications.log", description="where the log channel appends messages"
     )
+    relay_batch_size: int = Field(
+        100, ge=1, le=10_000,
+        description="outbox events, webhook deliveries and notifications handled per relay tick",
+    )
+    notification_max_attempts: int = Field(
+        5, ge=1, le=50, description="send attempts before a notification is marked failed"
+    )
+    notification_backoff_seconds: float = Field(
+        30.0, gt=0, description="first notification retry delay; doubles on every further attempt"
+    )
+    smtp_host: str = Field("127.0.0.1", description="SMTP server of the email channel")
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_from: str = Field("dispatch@localhost", description="sender address of customer emails")
+    smtp_username: str | None = Field(None, description="SMTP login, if the server wants one")
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = Field(False, description="upgrade the SMTP connection with STARTTLS")
+    smtp_timeout_seconds: float = Field(10.0, gt=0, le=120)
 
     page_size_default: int = Field(50, ge=1)
     page_size_max: int = Field(200, ge=1)

@@ -74,6 +74,9 @@ class Row:
 PATH_OBJECTS = {
     "order_id": "order", "return_id": "return", "warehouse_id": "warehouse",
     "sku_id": "sku", "sku": "sku_code", "driver_id": "driver",
+    "stop_id": "stop", "route_id": "route",
+    "webhook_id": "webhook", "delivery_id": "delivery",
+    "shift_id": "shift", "plan_id": "plan",
 }
 
 DELIVERED = {"order_id": "delivered"}
@@ -82,6 +85,14 @@ def _now_iso() -> str:
     from datetime import UTC, datetime
 
     return datetime.now(UTC).isoformat()
+
+
+def _shift_body(days_ahead: float = 0) -> dict[str, str]:
+    """An eight-hour shift that started an hour ago, ``days_ahead`` days from now."""
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime.now(UTC) + timedelta(days=days_ahead, hours=-1)
+    return {"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=8)).isoformat()}
 
 
 POLICY: list[Row] = [
@@ -121,6 +132,35 @@ POLICY: list[Row] = [
     Row("GET", "/drivers/{driver_id}/position", frozenset({ADMIN, DISPATCHER})),
     Row("POST", "/drivers/me/location", frozenset({DRIVER}),
         lambda s: {"lat": 43.7396, "lon": 7.4276, "timestamp": _now_iso()}),
+    # Stop lists: a driver works their own route (another driver's stop is 404, see
+    # tests/api/test_stoplists.py); dispatchers read every route, staff read proofs.
+    Row("GET", "/drivers/me/route", frozenset({DRIVER})),
+    Row("POST", "/drivers/me/route/depart", frozenset({DRIVER})),
+    Row("POST", "/drivers/me/stops/{stop_id}/arrived", frozenset({DRIVER}), lambda s: {}),
+    Row("POST", "/drivers/me/stops/{stop_id}/completed", frozenset({DRIVER}),
+        lambda s: {"recipient_name": "Marie"}),
+    Row("POST", "/drivers/me/stops/{stop_id}/failed", frozenset({DRIVER}),
+        lambda s: {"reason": "not_home"}),
+    Row("PUT", "/drivers/me/stops/{stop_id}/proof", frozenset({DRIVER})),
+    Row("GET", "/routes", frozenset({ADMIN, DISPATCHER})),
+    Row("GET", "/routes/{route_id}", frozenset({ADMIN, DISPATCHER})),
+    Row("GET", "/stops/{stop_id}/proof", STAFF),
+    Row("GET", "/stops/{stop_id}/proof/content", STAFF),
+    # Shifts and plans: the dispatchers' (and admins') planning tools.
+    Row("POST", "/drivers/{driver_id}/shifts", frozenset({ADMIN, DISPATCHER}),
+        lambda s: _shift_body(days_ahead=20)),
+    Row("GET", "/drivers/{driver_id}/shifts", frozenset({ADMIN, DISPATCHER})),
+    Row("POST", "/drivers/{driver_id}/shifts/{shift_id}/cancel", frozenset({ADMIN, DISPATCHER})),
+    Row("POST", "/plans", frozenset({ADMIN, DISPATCHER}),
+        lambda s: {"warehouse_ids": [s.ids["warehouse"]], "time_limit_seconds": 1}),
+    Row("GET", "/plans", frozenset({ADMIN, DISPATCHER})),
+    Row("GET", "/plans/{plan_id}", frozenset({ADMIN, DISPATCHER})),
+    Row("POST", "/plans/{plan_id}/commit", frozenset({ADMIN, DISPATCHER})),
+    # Automatic waves: each warehouse's batch policy and the wave board.
+    Row("GET", "/warehouses/{warehouse_id}/batch-policy", frozenset({ADMIN, DISPATCHER})),
+    Row("PUT", "/warehouses/{warehouse_id}/batch-policy", frozenset({ADMIN, DISPATCHER}),
+        lambda s: {"kind": "on_demand"}),
+    Row("GET", "/waves", frozenset({ADMIN, DISPATCHER})),
     # Orders: placed and planned by dispatchers, picked by operators, carried by drivers;
     # everyone reads them (drivers only their own).
     Row("POST", "/orders", frozenset({ADMIN, DISPATCHER}), lambda s: order_body()),
@@ -157,13 +197,26 @@ POLICY: list[Row] = [
     Row("POST", "/returns/{return_id}/receive", frozenset({ADMIN, OPERATOR}),
         lambda s: {"lines": [{"return_line_id": s.ids["return_line"], "outcome": "restock"}]}),
     Row("POST", "/returns/{return_id}/resolve", frozenset({ADMIN, OPERATOR})),
+    # Webhooks: the admin's alone (they expose every event and their secrets sign them);
+    # the notification log: staff, for support.
+    Row("POST", "/webhooks", frozenset({ADMIN}),
+        lambda s: {"url": "https://93.184.216.34/matrix", "event_types": ["*"]}),
+    Row("GET", "/webhooks", frozenset({ADMIN})),
+    Row("GET", "/webhooks/{webhook_id}", frozenset({ADMIN})),
+    Row("DELETE", "/webhooks/{webhook_id}", frozenset({ADMIN})),
+    Row("GET", "/webhooks/{webhook_id}/deliveries", frozenset({ADMIN})),
+    Row("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", frozenset({ADMIN})),
+    Row("GET", "/notifications", STAFF),
+    # The live event stream (positions, stop events, ETAs): the dispatcher map's feed.
+    Row("GET", "/stream", frozenset({ADMIN, DISPATCHER})),
 ]
 
 # Served by FastAPI itself (schema and docs), public by design.
 NOT_API = {"/openapi.json", "/docs", "/docs/assets", "/docs/oauth2-redirect", "/redoc"}
 # Public on purpose: the customer's tracking link, whose token is the only key
 # (tests/api/test_tracking.py checks it reveals one order and nothing else).
-PUBLIC = {("GET", "/track/{token}")}
+PUBLIC = {("GET", "/track/{token}"), ("GET", "/track/{token}/page"),
+          ("POST", "/track/{token}/reschedule"), ("POST", "/track/{token}/returns")}
 
 
 def served_operations(app) -> set[tuple[str, str]]:
@@ -262,7 +315,7 @@ def _approved_return(client: TestClient, world: World, order: dict, database,
 def _seed(database) -> Seeded:
     world = seed_world(database)
     settings = Settings(database_url=str(database.engine.url), migrate_on_start=False,
-                        environment="test")
+                        environment="test", relay_enabled=False, wave_scheduler_enabled=False)
     client = TestClient(create_app(settings, database), raise_server_exceptions=False)
     client.__enter__()
     order = _planned_order(client, world, "ana")
@@ -282,8 +335,59 @@ def _seed(database) -> Seeded:
         "foreign_return": foreign_return["id"],
         "warehouse": world.warehouses["MC"], "sku": world.skus["RETRO-CLOCK"],
         "sku_code": "RETRO-CLOCK", "driver": world.drivers["ana"],
+        **_stop_route(database, world),
+        **_dead_webhook_delivery(database),
+        "shift": _ok(client.post(f"/drivers/{world.drivers['ana']}/shifts", json=_shift_body(),
+                                 headers=world.auth("dispatcher")), 201)["id"],
+        "plan": _done_plan(database, world),
     }
     return Seeded(client=client, world=world, database=database, ids=ids)
+
+
+def _done_plan(database, world: World) -> int:
+    """A solved plan with no routes (so no solver process is needed to seed it)."""
+    from datetime import UTC, datetime
+
+    from dispatch.planning.models import Plan
+
+    with database.uow() as uow:
+        plan = Plan(status="done", warehouse_ids=[world.warehouses["MC"]],
+                    driver_ids=[world.drivers["ana"]], params={}, origin_at=datetime.now(UTC),
+                    snapshot={"orders": {}, "returns": {}, "shifts": {}, "routes": {}},
+                    result={"routes": [], "unassigned": [], "kpis": {}}, version=1)
+        uow.db.add(plan)
+        uow.db.flush()
+        plan_id = plan.id
+        uow.commit()
+    return plan_id
+
+
+def _dead_webhook_delivery(database) -> dict[str, int]:
+    """A webhook endpoint (on a public address) with one dead delivery of an event."""
+    from dispatch.events.models import OutboxEvent
+    from dispatch.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    with database.uow() as uow:
+        endpoint = WebhookEndpoint(url="https://93.184.216.34/seeded", secret="whsec_seeded",
+                                   event_types=["*"], active=True)
+        uow.db.add(endpoint)
+        uow.db.flush()
+        event_id = uow.db.scalar(select(func.min(OutboxEvent.id)))
+        delivery = WebhookDelivery(endpoint_id=endpoint.id, outbox_event_id=event_id,
+                                   status="dead", attempts=8)
+        uow.db.add(delivery)
+        uow.db.flush()
+        ids = {"webhook": endpoint.id, "delivery": delivery.id}
+        uow.commit()
+    return ids
+
+
+def _stop_route(database, world: World) -> dict[str, int]:
+    """Ana's published route with one delivery stop (what a plan commit writes)."""
+    from tests.support.routes import publish_route, ready_order, stop_ids
+
+    route_id = publish_route(database, world, "ana", [ready_order(database, world)])
+    return {"route": route_id, "stop": stop_ids(database, route_id)[0]}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -67,9 +67,12 @@ def test_demo_seeds_orders_in_several_states(tmp_path, clean_env):
     assert result.stdout.count("dsp_") >= 4
     db = sqlite3.connect(tmp_path / "dispatch.db")
     states = dict(db.execute("select status, count(*) from orders group by status").fetchall())
-    assert states == {"confirmed": 3, "ready": 6, "planned": 3}
+    assert states == {"confirmed": 3, "ready": 9}
+    assert db.execute("select count(*) from driver_shifts").fetchone()[0] == 6
+    assert "/track/" in result.stdout and "/page" in result.stdout
     again = dispatch("demo", "--no-serve", cwd=tmp_path, env=clean_env)
     assert "existing demo data kept" in again.stdout
     assert db.execute("select count(*) from orders").fetchone()[0] == 12
+    assert db.execute("select count(*) from driver_shifts").fetchone()[0] == 6  # still on
     active = db.execute("select count(*) from users where active").fetchone()[0]
     assert active == 4  # the first run's demo tokens were revoked

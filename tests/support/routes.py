@@ -52,7 +52,8 @@ def publish_route(database: Database, world: World, driver: str, order_ids: Sequ
         route = DriverRoute(driver_id=driver_id, plan_id=None, warehouse_id=warehouse.id,
                             status="active", planned_start=start,
                             planned_end=start + leg * (len(order_ids) + len(return_ids) + 1),
-                            capacity={"weight_g": 500_000, "volume_ml": 2_000_000})
+                            capacity={"weight_g": 500_000, "volume_ml": 2_000_000},
+                            created_at=min(start, utcnow()))  # published by its start
         db.add(route)
         sequence = 0
         for order_id in order_ids:
@@ -85,3 +86,31 @@ def _stop(sequence, kind, eta, lat, lon, window_start, window_end, **ids) -> Rou
                      window_end=window_end, service_seconds=180.0, load_after={},
                      planned_eta=eta, eta=eta, eta_low=eta - 5 * MINUTE,
                      eta_high=eta + 5 * MINUTE, **ids)
+
+
+def stop_ids(database: Database, route_id: int) -> list[int]:
+    """The route's stop ids in sequence order."""
+    with database.uow() as uow:
+        route = uow.db.get(DriverRoute, route_id)
+        return [stop.id for stop in route.stops]
+
+
+def approved_return(database: Database, world: World, *, email: str = "marie@example.com",
+                    quantity: int = 1) -> int:
+    """A delivered order (through the services) with an approved one-line refund return
+    of ``quantity`` units, no driver yet; returns the return id."""
+    from dispatch.orders.schemas import AssignIn, DeliverIn
+    from dispatch.returns import service as returns
+    from dispatch.returns.schemas import ApproveIn, ReturnCreate
+
+    admin = world.principals["admin"]
+    order_id = ready_order(database, world, (("RETRO-CLOCK", quantity),), email=email)
+    lifecycle.assign(database.uow(), order_id, AssignIn(driver_id=world.drivers["bruno"]), admin)
+    lifecycle.depart(database.uow(), order_id, admin)
+    order = lifecycle.deliver(database.uow(), order_id, DeliverIn(recipient_name="Marie"), admin)
+    body = {"lines": [{"order_line_id": order.lines[0].id, "quantity": quantity,
+                       "reason": "damaged"}], "resolution": "refund"}
+    ret = returns.request_return(database.uow(), order_id, ReturnCreate.model_validate(body),
+                                 admin, return_window=timedelta(days=30))
+    returns.approve(database.uow(), ret.id, ApproveIn(), admin)
+    return ret.id

@@ -111,5 +111,12 @@ def demo_command(
     console.print(f"API: {base}   docs: {base}/docs   try:", soft_wrap=True)
     console.print(f'  curl -H "Authorization: Bearer {demo.tokens["dispatcher"]}" {base}/orders',
                   soft_wrap=True, highlight=False)
+    console.print(f'  curl -H "Authorization: Bearer {demo.tokens["dispatcher"]}" {base}/waves',
+                  soft_wrap=True, highlight=False)
+    if demo.tracking_token:
+        console.print(f"a customer's tracking page: {base}/track/{demo.tracking_token}/page",
+                      soft_wrap=True, highlight=False)
+    console.print(f"customer notifications are written to {settings.notification_log_path}",
+                  soft_wrap=True, highlight=False)
     if serve:
         serve_command(host=host, port=port)

@@ -1,7 +1,11 @@
 """Seed the demo: warehouses, catalogue, opening stock, drivers, orders in every state.
 
+Drivers get a shift covering the present on every run, and the two warehouses batch
+their waves automatically (one every 15 minutes, the other at six ready orders or 20
+minutes of waiting), so a served demo plans, commits and tracks routes by itself.
+
 Everything goes through the real services (orders are placed, reserved, authorised,
-picked and assigned the way the API would do it), so the demo database is exactly what
+and picked the way the API would do it), so the demo database is exactly what
 production would hold. Seeding is skipped when the catalogue already exists; tokens are
 issued afresh on every run (only their hashes are stored, so old ones cannot be shown).
 """
@@ -18,10 +22,11 @@ from dispatch.auth.models import User
 from dispatch.auth.roles import Role
 from dispatch.auth.service import Principal, create_user
 from dispatch.db.database import Database
-from dispatch.fleet.models import Driver
+from dispatch.fleet.models import Driver, DriverShift
 from dispatch.orders import lifecycle
+from dispatch.orders.models import Order
 from dispatch.orders.placement import place_order
-from dispatch.orders.schemas import AssignIn, OrderCreate, PickIn
+from dispatch.orders.schemas import OrderCreate, PickIn
 from dispatch.settings import Settings
 from dispatch.stock.domain import MovementKind
 from dispatch.stock.ledger import ensure_level, move
@@ -56,16 +61,24 @@ CUSTOMERS = ["Louise", "Hugo", "Jade", "Léo", "Emma", "Gabriel", "Alice", "Raph
 LAT_RANGE, LON_RANGE = (43.7280, 43.7470), (7.4130, 7.4380)
 
 
+BATCH_POLICIES = {
+    "MC-PORT": {"kind": "periodic", "every_minutes": 15},
+    "MC-FONT": {"kind": "threshold", "min_ready": 6, "max_wait_minutes": 20},
+}
+SHIFT_BEFORE, SHIFT_AFTER = timedelta(hours=1), timedelta(hours=8)
+
+
 @dataclass(frozen=True)
 class DemoTokens:
     tokens: dict[str, str]  # role name → token
     orders: int
     seeded: bool
+    tracking_token: str | None = None  # one customer's link, to show the tracking page
 
 
 def _catalogue(db) -> tuple[list[Warehouse], list[Sku]]:
-    warehouses = [Warehouse(code=c, name=n, address=a, lat=lat, lon=lon)
-                  for c, n, a, lat, lon in WAREHOUSES]
+    warehouses = [Warehouse(code=c, name=n, address=a, lat=lat, lon=lon,
+                            batch_policy=BATCH_POLICIES.get(c)) for c, n, a, lat, lon in WAREHOUSES]
     skus = [Sku(code=c, name=n, price_minor=p, currency="EUR", weight_g=w, volume_ml=v,
                 skills=s) for c, n, p, w, v, s in CATALOGUE]
     db.add_all(warehouses + skus)
@@ -84,6 +97,28 @@ def _catalogue(db) -> tuple[list[Warehouse], list[Sku]]:
     return warehouses, skus
 
 
+def _ensure_shifts(db, now: datetime) -> None:
+    """Every active driver on a shift that covers ``now`` (demo runs happen any day)."""
+    on_shift = set(db.scalars(select(DriverShift.driver_id).where(
+        DriverShift.cancelled.is_(False), DriverShift.starts_at <= now,
+        DriverShift.ends_at > now)))
+    for driver in db.scalars(select(Driver).where(Driver.active.is_(True))):
+        if driver.id in on_shift:
+            continue
+        # Start after any shift still running later today, so shifts never overlap.
+        later = db.scalar(select(DriverShift.ends_at).where(
+            DriverShift.driver_id == driver.id, DriverShift.cancelled.is_(False),
+            DriverShift.ends_at > now - SHIFT_BEFORE).order_by(DriverShift.ends_at.desc()))
+        start = max(now - SHIFT_BEFORE, later) if later is not None else now - SHIFT_BEFORE
+        db.add(DriverShift(driver_id=driver.id, starts_at=start, ends_at=now + SHIFT_AFTER,
+                           cancelled=False, version=1))
+
+
+def _a_tracking_token(db) -> str | None:
+    return db.scalar(select(Order.tracking_token).where(
+        Order.status.in_(("ready", "planned", "out_for_delivery"))).order_by(Order.id))
+
+
 def _issue_tokens(db) -> dict[str, str]:
     db.execute(update(User).where(User.name.like("demo-%")).values(active=False))
     drivers = db.scalars(select(Driver).order_by(Driver.id)).all()
@@ -100,8 +135,6 @@ def _orders(database: Database, settings: Settings, admin: Principal, count: int
     rng = random.Random(11)
     codes = [c for c, *_ in CATALOGUE]
     placed = 0
-    with database.uow() as uow:
-        drivers = [d.id for d in uow.db.scalars(select(Driver).order_by(Driver.id))]
     for i in range(count):
         start = (now + timedelta(minutes=30 + 15 * (i % 12))).replace(second=0, microsecond=0)
         lines = [{"sku": sku, "quantity": rng.randint(1, 3)}
@@ -126,10 +159,7 @@ def _orders(database: Database, settings: Settings, admin: Principal, count: int
             continue  # left confirmed: waiting to be picked
         picked = PickIn.model_validate({"lines": [{"sku": ln.sku, "quantity": ln.quantity}
                                                   for ln in order.lines]})
-        order = lifecycle.pick(database.uow(), order.id, picked, admin)
-        if i % 4 == 3:
-            lifecycle.assign(database.uow(), order.id,
-                             AssignIn(driver_id=drivers[i % len(drivers)]), admin)
+        lifecycle.pick(database.uow(), order.id, picked, admin)  # ready: waves plan it
     return placed
 
 
@@ -142,9 +172,12 @@ def seed_demo(database: Database, settings: Settings, *, orders: int = 40,
         if seeded:
             _catalogue(uow.db)
         tokens = _issue_tokens(uow.db)
+        _ensure_shifts(uow.db, now)
         admin_user = uow.db.scalars(
             select(User).where(User.name == "demo-admin", User.active.is_(True))).one()
         admin = Principal(admin_user.id, admin_user.name, Role.ADMIN)
         uow.commit()
     placed = _orders(database, settings, admin, orders, now) if seeded else 0
-    return DemoTokens(tokens, placed, seeded)
+    with database.uow() as uow:
+        tracking = _a_tracking_token(uow.db)
+    return DemoTokens(tokens, placed, seeded, tracking)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from dispatch.common.schemas import Command, Id, ReadModel
 
@@ -29,3 +30,20 @@ class DriverRead(ReadModel):
     capacity_volume_ml: int
     skills: list[str]
     active: bool
+
+
+class ShiftCreate(Command):
+    """A working period; planning only routes a driver inside one."""
+
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class ShiftRead(ReadModel):
+    id: int
+    driver_id: int
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+    created_at: datetime
+    version: int

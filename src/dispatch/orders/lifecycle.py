@@ -3,9 +3,15 @@
 Every action locks the order row, checks the caller may act on it, checks the version
 the caller read (``If-Match``), asks the state machine, applies effects (stock, payment),
 bumps the version and records the status change.
+
+The moves a driver's stop events also make (``depart_order``, ``deliver_order``,
+``fail_order``) work on an already locked order inside the caller's transaction, so a
+stop event and the order change it causes commit together.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -42,14 +48,49 @@ def _load(db: Session, order_id: int, principal: Principal, expected_version: in
     return order
 
 
-def _transition(db: Session, order: Order, target: OrderStatus, principal: Principal,
-                reason: str | None = None) -> None:
+def move_order(db: Session, order: Order, target: OrderStatus, *,
+               actor_user_id: int | None, reason: str | None = None) -> None:
+    """Apply a legal status change, bump the version and record it (with its event)."""
     current = OrderStatus(order.status)
     check_transition(current, target)
     order.status = target.value
     order.version += 1
     record_status(db, order, current.value, target.value, reason=reason,
-                  actor_user_id=principal.user_id)
+                  actor_user_id=actor_user_id)
+
+
+def _transition(db: Session, order: Order, target: OrderStatus, principal: Principal,
+                reason: str | None = None) -> None:
+    move_order(db, order, target, actor_user_id=principal.user_id, reason=reason)
+
+
+def depart_order(db: Session, order: Order, *, actor_user_id: int | None) -> None:
+    """Out for delivery; ``order`` must be locked by the caller."""
+    move_order(db, order, OrderStatus.OUT_FOR_DELIVERY, actor_user_id=actor_user_id)
+
+
+def deliver_order(db: Session, order: Order, recipient_name: str, *,
+                  actor_user_id: int | None, at: datetime | None = None) -> None:
+    """Handed over at ``at`` (default now): stock shipped, payment captured, recipient
+    kept. ``order`` must be locked by the caller."""
+    move_order(db, order, OrderStatus.DELIVERED, actor_user_id=actor_user_id)
+    move_order_stock(db, order, MovementKind.SHIPMENT, actor_user_id=actor_user_id,
+                     reason="delivered")
+    payments.capture(db, payments.payment_for_order(db, order.id, lock=True))
+    order.delivery_attempts += 1
+    order.recipient_name = recipient_name
+    order.delivered_at = at or utcnow()
+
+
+def fail_order(db: Session, order: Order, reason: str, *, actor_user_id: int | None) -> None:
+    """A failed attempt, counted, then ready again with no driver so the next wave plans
+    it. ``order`` must be locked by the caller."""
+    move_order(db, order, OrderStatus.FAILED, actor_user_id=actor_user_id, reason=reason)
+    order.delivery_attempts += 1
+    order.failure_reason = reason
+    move_order(db, order, OrderStatus.READY, actor_user_id=actor_user_id,
+               reason="back for another attempt")
+    order.driver_id = None
 
 
 def _finish(uow: UnitOfWork, order: Order) -> OrderRead:
@@ -121,7 +162,7 @@ def depart(uow: UnitOfWork, order_id: int, principal: Principal,
     with uow:
         db = uow.db
         order = _load(db, order_id, principal, expected_version)
-        _transition(db, order, OrderStatus.OUT_FOR_DELIVERY, principal)
+        depart_order(db, order, actor_user_id=principal.user_id)
         return _finish(uow, order)
 
 
@@ -131,13 +172,7 @@ def deliver(uow: UnitOfWork, order_id: int, cmd: DeliverIn, principal: Principal
     with uow:
         db = uow.db
         order = _load(db, order_id, principal, expected_version)
-        _transition(db, order, OrderStatus.DELIVERED, principal)
-        move_order_stock(db, order, MovementKind.SHIPMENT, actor_user_id=principal.user_id,
-                         reason="delivered")
-        payments.capture(db, payments.payment_for_order(db, order.id, lock=True))
-        order.delivery_attempts += 1
-        order.recipient_name = cmd.recipient_name
-        order.delivered_at = utcnow()
+        deliver_order(db, order, cmd.recipient_name, actor_user_id=principal.user_id)
         return _finish(uow, order)
 
 
@@ -147,9 +182,5 @@ def fail(uow: UnitOfWork, order_id: int, cmd: FailIn, principal: Principal,
     with uow:
         db = uow.db
         order = _load(db, order_id, principal, expected_version)
-        _transition(db, order, OrderStatus.FAILED, principal, cmd.reason)
-        order.delivery_attempts += 1
-        order.failure_reason = cmd.reason
-        _transition(db, order, OrderStatus.READY, principal, "back for another attempt")
-        order.driver_id = None
+        fail_order(db, order, cmd.reason, actor_user_id=principal.user_id)
         return _finish(uow, order)

@@ -3,6 +3,9 @@
 Every change locks the return row, checks the version the caller read (``If-Match``),
 asks the state machine, then bumps the version. A request locks its order instead, so two
 requests for the same order are checked one after the other and cannot over-return.
+
+``pick_up`` and ``release_pickup`` work on an already locked return inside the caller's
+transaction, so a driver's stop event and the return change it causes commit together.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from sqlalchemy.orm import Session
 from dispatch.auth.service import Principal
 from dispatch.db.base import utcnow
 from dispatch.db.uow import UnitOfWork
-from dispatch.errors import Conflict, Invalid
+from dispatch.errors import Conflict, IllegalTransition, Invalid
+from dispatch.events.outbox import publish
+from dispatch.events.types import EventType
 from dispatch.orders.domain import OrderStatus
 from dispatch.orders.models import Order
 from dispatch.orders.reading import visible_order
@@ -38,6 +43,25 @@ def move_to(ret: Return, target: ReturnStatus) -> None:
     """Apply a legal status change and bump the version (the ETag)."""
     check_return_transition(ReturnStatus(ret.status), target)
     ret.status = target.value
+    ret.version += 1
+
+
+def pick_up(db: Session, ret: Return, *, actor_user_id: int | None,
+            at: datetime | None = None) -> None:
+    """The units were collected: picked up, announced in the outbox (``ret`` locked)."""
+    move_to(ret, ReturnStatus.PICKED_UP)
+    publish(db, EventType.RETURN_PICKED_UP, {
+        "return_id": ret.id, "order_id": ret.order_id, "warehouse_id": ret.warehouse_id,
+        "driver_id": ret.driver_id, "actor_user_id": actor_user_id,
+    }, order_id=ret.order_id, driver_id=ret.driver_id, occurred_at=at)
+
+
+def release_pickup(ret: Return) -> None:
+    """A pickup attempt failed: the return stays approved with no driver, so the next
+    wave plans it again (``ret`` locked by the caller)."""
+    if ret.status != ReturnStatus.APPROVED.value:
+        raise IllegalTransition("return", ret.status, ReturnStatus.APPROVED.value)
+    ret.driver_id = None
     ret.version += 1
 
 
@@ -117,7 +141,16 @@ def approve(uow: UnitOfWork, return_id: int, cmd: ApproveIn, principal: Principa
         if cmd.pickup_window is not None:
             ret.pickup_window_start = cmd.pickup_window.start
             ret.pickup_window_end = cmd.pickup_window.end
+        publish(uow.db, EventType.RETURN_APPROVED, {
+            "return_id": ret.id, "order_id": ret.order_id, "resolution": ret.resolution,
+            "pickup_window_start": _iso(ret.pickup_window_start),
+            "pickup_window_end": _iso(ret.pickup_window_end),
+        }, order_id=ret.order_id, driver_id=ret.driver_id)
         return finish(uow, ret)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def reject(uow: UnitOfWork, return_id: int, cmd: RejectIn, principal: Principal,
@@ -135,5 +168,5 @@ def mark_picked_up(uow: UnitOfWork, return_id: int, principal: Principal,
     """The driver has collected the units (drivers only for returns assigned to them)."""
     with uow:
         ret = load_for_change(uow.db, return_id, principal, expected_version)
-        move_to(ret, ReturnStatus.PICKED_UP)
+        pick_up(uow.db, ret, actor_user_id=principal.user_id)
         return finish(uow, ret)

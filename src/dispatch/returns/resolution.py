@@ -17,6 +17,8 @@ from dispatch.auth.service import Principal
 from dispatch.db.base import utcnow
 from dispatch.db.uow import UnitOfWork
 from dispatch.errors import Invalid, PaymentDeclined
+from dispatch.events.outbox import publish
+from dispatch.events.types import EventType
 from dispatch.orders.domain import OrderStatus
 from dispatch.orders.history import record_status
 from dispatch.orders.models import Order, OrderLine
@@ -108,8 +110,12 @@ def resolve(uow: UnitOfWork, return_id: int, principal: Principal,
             ret.exchange_order_id = _place_exchange(db, order, ret, principal,
                                                     now or utcnow()).id
         if amount > 0:
-            payments.refund(db, _paying_payment(db, order), amount, key=f"return:{ret.id}",
-                            reason=f"return {ret.id}")
+            payment = payments.refund(db, _paying_payment(db, order), amount,
+                                      key=f"return:{ret.id}", reason=f"return {ret.id}")
+            publish(db, EventType.REFUND_ISSUED, {
+                "return_id": ret.id, "order_id": order.id, "payment_id": payment.id,
+                "amount_minor": amount, "currency": payment.currency,
+            }, order_id=order.id)
         ret.refund_minor = amount
         return finish(uow, ret)
 

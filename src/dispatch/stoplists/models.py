@@ -36,6 +36,8 @@ class DriverRoute(Base):
     distance_m: Mapped[float] = mapped_column(Float, default=0.0)
     capacity: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     eta_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the driver left the warehouse (explicitly, or with their first stop event).
+    departed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -106,13 +108,17 @@ class StopEvent(Base):
 
 
 class ProofOfDelivery(Base):
-    """Who took the parcel, with an optional signature or photo kept with its SHA-256."""
+    """Who took the parcel, with an optional signature or photo kept with its SHA-256.
+
+    Every completed stop has one; a pickup's ``recipient_name`` (who handed the units
+    over) is optional, a delivery's is required.
+    """
 
     __tablename__ = "proofs_of_delivery"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     stop_id: Mapped[int] = mapped_column(ForeignKey("route_stops.id"), unique=True)
-    recipient_name: Mapped[str] = mapped_column(String(120))
+    recipient_name: Mapped[str | None] = mapped_column(String(120))
     media_type: Mapped[str | None] = mapped_column(String(64))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     content_sha256: Mapped[str | None] = mapped_column(String(64))

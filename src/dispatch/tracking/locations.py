@@ -2,7 +2,9 @@
 
 The driver's current-position row is locked while a ping is checked against it, so two
 pings from one driver are judged one after the other (the impossible-speed rule needs
-the position before). A late ping is stored but leaves the position where it is.
+the position before). A late ping is stored but leaves the position where it is. A ping
+that moves the position re-times the driver's active route in the same transaction, so
+the tracking link shows the new ETA as soon as the ping is acknowledged.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dispatch.common.schemas import Command, ReadModel, UtcDatetime
 from dispatch.db.base import utcnow
 from dispatch.db.uow import UnitOfWork
 from dispatch.errors import NotFound
+from dispatch.tracking.eta import EtaLimits, refresh_driver
 from dispatch.tracking.models import DriverPing, DriverPosition
 from dispatch.tracking.pings import Ping, PingLimits, check_ping, newest
 
@@ -52,8 +55,10 @@ def _ping_of(position: DriverPosition) -> Ping:
 
 
 def record_ping(uow: UnitOfWork, driver_id: int, cmd: PingIn, *,
-                limits: PingLimits | None = None, now: datetime | None = None) -> PingResult:
-    """Store the ping (422 naming the field when it is impossible) and move the position."""
+                limits: PingLimits | None = None, now: datetime | None = None,
+                eta_limits: EtaLimits | None = None) -> PingResult:
+    """Store the ping (422 naming the field when it is impossible), move the position and
+    refresh the ETAs of the driver's active route (``eta_limits``: settings defaults)."""
     ping = Ping(cmd.lat, cmd.lon, cmd.timestamp, cmd.speed, cmd.heading, cmd.accuracy)
     limits = limits or PingLimits()
     now = now or utcnow()
@@ -73,6 +78,7 @@ def record_ping(uow: UnitOfWork, driver_id: int, cmd: PingIn, *,
             position.lat, position.lon, position.recorded_at = ping.lat, ping.lon, ping.at
             position.speed_kmh, position.heading_deg = ping.speed_kmh, ping.heading_deg
             position.accuracy_m = ping.accuracy_m
+            refresh_driver(db, driver_id, now=now, limits=eta_limits)
         db.flush()
         result = PingResult(stored=True, current=current,
                             position=PositionRead.model_validate(position))

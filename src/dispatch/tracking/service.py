@@ -1,16 +1,20 @@
 """The customer's view of one order, found by its tracking token.
 
 A token reveals exactly one order. The driver's first name shows only while the order
-is on a route; links stop revealing anything ``reveal_days`` after the order ended
-(delivered or cancelled), and an expired or unknown token is the same 404.
+is on a route, their approximate position only while they are out for delivery and a few
+stops away; other orders' stops are only ever counted, never shown. Links stop revealing
+anything ``reveal_days`` after the order ended (delivered or cancelled), and an expired
+or unknown token is the same 404. The lookup is a handful of indexed reads and no
+solving: customers refresh this page every few seconds.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
 from dispatch.db.base import utcnow
 from dispatch.db.uow import UnitOfWork
@@ -18,56 +22,186 @@ from dispatch.errors import NotFound
 from dispatch.fleet.models import Driver
 from dispatch.orders.domain import OrderStatus
 from dispatch.orders.models import Order, OrderEvent
+from dispatch.returns.domain import returnable_quantities
+from dispatch.returns.reading import units_in_returns
+from dispatch.settings import Settings
 from dispatch.stock.models import Sku
-from dispatch.tracking.schemas import TimelineEntry, TrackedLine, TrackingRead
+from dispatch.stoplists.models import DriverRoute, RouteStop
+from dispatch.tracking.models import DriverPosition
+from dispatch.tracking.schemas import (
+    ApproximatePosition,
+    EtaWindow,
+    Point,
+    ReturnableLine,
+    TimelineEntry,
+    TrackedDriver,
+    TrackedLine,
+    TrackingRead,
+)
 from dispatch.tracking.tokens import TOKEN_PATTERN
 
 ON_ROUTE = frozenset({OrderStatus.PLANNED.value, OrderStatus.OUT_FOR_DELIVERY.value})
 ENDED = frozenset({OrderStatus.DELIVERED.value, OrderStatus.CANCELLED.value})
+ACTIVE_ROUTE = "active"
+OPEN_STOP = ("pending", "arrived")
+POSITION_DECIMALS = 3  # ~110 m of latitude: the street, not the house
+RESCHEDULED_BY_CUSTOMER = "rescheduled by customer"
+# Timeline reasons the customer may read; any other reason is staff-internal.
+_CUSTOMER_NOTES = {RESCHEDULED_BY_CUSTOMER: "new delivery window chosen"}
 
 
-def _unknown() -> NotFound:
+@dataclass(frozen=True)
+class TrackingRules:
+    """What a link reveals and allows, from the service settings."""
+
+    reveal_days: int = 14
+    reveal_stops: int = 3
+    return_window: timedelta = timedelta(days=30)
+    max_days_ahead: int = 30
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TrackingRules:
+        return cls(reveal_days=settings.tracking_reveal_days,
+                   reveal_stops=settings.tracking_driver_reveal_stops,
+                   return_window=settings.return_window,
+                   max_days_ahead=settings.max_window_days_ahead)
+
+
+DEFAULT_RULES = TrackingRules()
+
+
+def unknown_link() -> NotFound:
     return NotFound("no order is tracked under this link, or the link has expired",
                     field="token")
 
 
-def track(uow: UnitOfWork, token: str, *, reveal_days: int,
+def tracked_order(db: Session, token: str, *, reveal_days: int, now: datetime,
+                  lock: bool = False) -> Order:
+    """The order behind ``token`` (locked if asked); 404 for unknown or expired links."""
+    if not TOKEN_PATTERN.match(token):
+        raise unknown_link()
+    query = select(Order).where(Order.tracking_token == token).options(
+        selectinload(Order.lines))
+    if lock:
+        query = query.with_for_update(of=Order)
+    order = db.scalars(query).one_or_none()
+    if order is None:
+        raise unknown_link()
+    if order.status in ENDED:
+        ended_at = order.delivered_at or order.updated_at
+        if now > ended_at + timedelta(days=reveal_days):
+            raise unknown_link()
+    return order
+
+
+def may_reschedule(order: Order) -> bool:
+    """A new window may be chosen only for a ready order that already failed an attempt."""
+    return order.status == OrderStatus.READY.value and order.delivery_attempts > 0
+
+
+def _current_stop(db: Session, order_id: int):
+    """(route id, sequence, eta, low, high, driver id) of the order's open delivery stop
+    on an active route, or None."""
+    return db.execute(
+        select(RouteStop.route_id, RouteStop.sequence, RouteStop.eta, RouteStop.eta_low,
+               RouteStop.eta_high, DriverRoute.driver_id)
+        .join(DriverRoute, DriverRoute.id == RouteStop.route_id)
+        .where(RouteStop.order_id == order_id, RouteStop.kind == "delivery",
+               RouteStop.status.in_(OPEN_STOP), DriverRoute.status == ACTIVE_ROUTE)
+        .order_by(RouteStop.id.desc()).limit(1)
+    ).first()
+
+
+def _stops_before(db: Session, route_id: int, sequence: int) -> int:
+    return db.scalar(
+        select(func.count()).select_from(RouteStop)
+        .where(RouteStop.route_id == route_id, RouteStop.sequence < sequence,
+               RouteStop.status.in_(OPEN_STOP))
+    ) or 0
+
+
+def _approximate(position: DriverPosition | None) -> ApproximatePosition | None:
+    if position is None:
+        return None
+    return ApproximatePosition(lat=round(position.lat, POSITION_DECIMALS),
+                               lon=round(position.lon, POSITION_DECIMALS),
+                               recorded_at=position.recorded_at.replace(microsecond=0))
+
+
+def _first_name(db: Session, driver_id: int | None) -> str | None:
+    driver = db.get(Driver, driver_id) if driver_id is not None else None
+    return driver.name.split()[0] if driver and driver.name and driver.name.split() else None
+
+
+def _route_view(db: Session, order: Order, rules: TrackingRules) -> dict:
+    """ETA, stops ahead and the driver, for an order on a route."""
+    if order.status not in ON_ROUTE:
+        return {}
+    first_name = _first_name(db, order.driver_id)
+    view: dict = {"driver_first_name": first_name}
+    stop = _current_stop(db, order.id)
+    if stop is None:
+        if first_name is not None:
+            view["driver"] = TrackedDriver(first_name=first_name)
+        return view
+    stops_before = _stops_before(db, stop.route_id, stop.sequence)
+    position = None
+    if (order.status == OrderStatus.OUT_FOR_DELIVERY.value
+            and stops_before <= rules.reveal_stops):
+        position = _approximate(db.get(DriverPosition, stop.driver_id))
+    view.update(eta=EtaWindow(eta=stop.eta, low=stop.eta_low, high=stop.eta_high),
+                stops_before=stops_before,
+                driver=TrackedDriver(first_name=first_name, position=position))
+    return view
+
+
+def _return_view(db: Session, order: Order, names: dict[int, str], rules: TrackingRules,
+                 now: datetime) -> dict:
+    """What may still be sent back, while the return window is open."""
+    if order.status != OrderStatus.DELIVERED.value or order.delivered_at is None:
+        return {}
+    until = order.delivered_at + rules.return_window
+    if now > until:
+        return {}
+    left = returnable_quantities({line.id: line.quantity for line in order.lines},
+                                 units_in_returns(db, order.id))
+    returnable = [ReturnableLine(order_line_id=line.id,
+                                 name=names.get(line.sku_id, line.sku_code),
+                                 quantity=left[line.id])
+                  for line in order.lines if left.get(line.id, 0) > 0]
+    return {"can_return": bool(returnable), "return_until": until, "returnable": returnable}
+
+
+def track(uow: UnitOfWork, token: str, rules: TrackingRules = DEFAULT_RULES, *,
           now: datetime | None = None) -> TrackingRead:
     """The tracking view for ``token``; 404 for unknown or expired links."""
-    if not TOKEN_PATTERN.match(token):
-        raise _unknown()
     now = now or utcnow()
     with uow:
         db = uow.db
-        order = db.scalars(
-            select(Order).where(Order.tracking_token == token)
-            .options(selectinload(Order.lines))
-        ).one_or_none()
-        if order is None:
-            raise _unknown()
-        if order.status in ENDED:
-            ended_at = order.delivered_at or order.updated_at
-            if now > ended_at + timedelta(days=reveal_days):
-                raise _unknown()
+        order = tracked_order(db, token, reveal_days=rules.reveal_days, now=now)
         events = db.scalars(
             select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
         ).all()
         names = dict(db.execute(
             select(Sku.id, Sku.name).where(Sku.id.in_({line.sku_id for line in order.lines}))
         ).all())
-        driver_first_name = None
-        if order.status in ON_ROUTE and order.driver_id is not None:
-            driver = db.get(Driver, order.driver_id)
-            driver_first_name = driver.name.split()[0] if driver and driver.name else None
+        reschedulable = may_reschedule(order)
         return TrackingRead(
             order_id=order.id,
             status=order.status,
             window_start=order.window_start,
             window_end=order.window_end,
             address=order.address_text,
+            destination=Point(lat=order.lat, lon=order.lon),
             lines=[TrackedLine(name=names.get(line.sku_id, line.sku_code),
                                quantity=line.quantity) for line in order.lines],
-            timeline=[TimelineEntry(status=e.to_status, at=e.created_at) for e in events],
-            driver_first_name=driver_first_name,
+            timeline=[TimelineEntry(status=e.to_status, at=e.created_at,
+                                    note=_CUSTOMER_NOTES.get(e.reason or ""))
+                      for e in events],
             delivered_at=order.delivered_at,
+            can_reschedule=reschedulable,
+            reschedule_latest_start=(now + timedelta(days=rules.max_days_ahead)
+                                     if reschedulable else None),
+            **{"driver_first_name": None, **_route_view(db, order, rules)},
+            **_return_view(db, order, names, rules, now),
         )

@@ -78,6 +78,7 @@ def upgrade() -> None:
     sa.Column('distance_m', sa.Float(), nullable=False),
     sa.Column('capacity', sa.JSON(), nullable=False),
     sa.Column('eta_updated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('departed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['driver_id'], ['drivers.id'], name=op.f('fk_driver_routes_driver_id_drivers')),
@@ -119,6 +120,8 @@ def upgrade() -> None:
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('error', sa.String(length=500), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
@@ -128,6 +131,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('outbox_event_id', 'channel', name='uq_notifications_event_channel')
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index('ix_notifications_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_order_id'), ['order_id'], unique=False)
 
     op.create_table('route_stops',
@@ -189,7 +193,7 @@ def upgrade() -> None:
     op.create_table('proofs_of_delivery',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('stop_id', sa.Integer(), nullable=False),
-    sa.Column('recipient_name', sa.String(length=120), nullable=False),
+    sa.Column('recipient_name', sa.String(length=120), nullable=True),
     sa.Column('media_type', sa.String(length=64), nullable=True),
     sa.Column('content', sa.LargeBinary(), nullable=True),
     sa.Column('content_sha256', sa.String(length=64), nullable=True),
@@ -247,6 +251,7 @@ def downgrade() -> None:
     op.drop_table('route_stops')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notifications_order_id'))
+        batch_op.drop_index('ix_notifications_due')
 
     op.drop_table('notifications')
     with op.batch_alter_table('outbox_events', schema=None) as batch_op:

@@ -1,0 +1,184 @@
+"""From a plan's snapshot (plain dataclasses) to a routing ``Problem``; no database here.
+
+Times become seconds from the plan's ``origin`` (the moment the snapshot was taken).
+One vehicle per driver shift: it starts at the driver's warehouse, or, for a route under
+way, at the driver's last known position and no earlier than the origin. Deliveries are on
+board at the start and unload at their stop; return pickups load at theirs, so the
+vehicle's capacity holds at every point of the route. Work whose window closes before any
+vehicle could reach it is reported as ``window_passed`` rather than handed to the solver.
+The inputs are picklable, so a worker process can rebuild the same problem from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dispatch.common.checks import require_aware
+from dispatch.planning.batching import ReadyWork, split_unmeetable
+from dispatch.routing import GeoPoint, Locks, Problem, Stop, StopKind, TimeWindow, Vehicle
+from dispatch.routing.matrices import GreatCircleMatrix
+
+WEIGHT, VOLUME = "weight_g", "volume_ml"
+WINDOW_PASSED = "window_passed"
+
+
+@dataclass(frozen=True)
+class VehicleInput:
+    """A driver on one shift, with where the vehicle is and what it carries."""
+
+    driver_id: int
+    driver_name: str
+    shift_id: int
+    warehouse_id: int
+    home: tuple[float, float]
+    shift_start: datetime
+    shift_end: datetime
+    capacity_weight_g: int
+    capacity_volume_ml: int
+    skills: frozenset[str] = frozenset()
+    position: tuple[float, float] | None = None
+    """Set for a route under way: the vehicle leaves from here at the origin."""
+
+
+@dataclass(frozen=True)
+class StopInput:
+    """An order to deliver or a return to collect; ``driver_id`` is set for a stop already
+    on that driver's active route, with its current ``eta``."""
+
+    id: str
+    kind: str
+    warehouse_id: int
+    lat: float
+    lon: float
+    window_start: datetime
+    window_end: datetime
+    weight_g: int
+    volume_ml: int
+    service_seconds: float
+    skills: frozenset[str] = frozenset()
+    priority: int = 0
+    driver_id: int | None = None
+    dispatched: bool = False
+    arrived: bool = False
+    eta: datetime | None = None
+
+    @property
+    def order_id(self) -> int | None:
+        return int(self.id.split(":")[1]) if self.id.startswith("order:") else None
+
+    @property
+    def return_id(self) -> int | None:
+        return int(self.id.split(":")[1]) if self.id.startswith("return:") else None
+
+
+@dataclass(frozen=True)
+class Weights:
+    """What a route costs: per km driven, per hour on the road, per driver used."""
+
+    cost_per_km: float = 1.0
+    cost_per_hour: float = 0.0
+    fixed_cost_per_driver: float = 0.0
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    origin: datetime
+    vehicles: tuple[VehicleInput, ...]
+    stops: tuple[StopInput, ...]
+    weights: Weights = Weights()
+    allow_moving_dispatched: bool = False
+
+
+@dataclass(frozen=True)
+class UnassignedWork:
+    stop_id: str
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class BuiltProblem:
+    problem: Problem
+    window_passed: tuple[UnassignedWork, ...]
+
+
+def vehicle_id(driver_id: int) -> str:
+    return f"driver:{driver_id}"
+
+
+def seconds_after(origin: datetime, at: datetime) -> float:
+    return (at - origin).total_seconds()
+
+
+def _locked(stop: StopInput, allow_moving_dispatched: bool) -> bool:
+    return stop.arrived or (stop.dispatched and not allow_moving_dispatched)
+
+
+def _vehicle(inputs: PlanInputs, v: VehicleInput) -> Vehicle:
+    w = inputs.weights
+    start = max(0.0, seconds_after(inputs.origin, v.shift_start))
+    end = seconds_after(inputs.origin, v.shift_end)
+    under_way = v.position is not None and start == 0.0
+    return Vehicle(
+        id=vehicle_id(v.driver_id), start=GeoPoint(*(v.position if under_way else v.home)),
+        end=GeoPoint(*v.home), shift=TimeWindow(start, max(start, end)),
+        capacity={WEIGHT: v.capacity_weight_g, VOLUME: v.capacity_volume_ml},
+        skills=v.skills, cost_per_km=w.cost_per_km, cost_per_hour=w.cost_per_hour,
+        fixed_cost=w.fixed_cost_per_driver, available_from=0.0 if under_way else None,
+    )
+
+
+def _leads(vehicles: Sequence[Vehicle], stops: Sequence[StopInput]) -> dict[str, timedelta]:
+    """Per stop, the earliest any vehicle could get there, measured from the origin."""
+    if not vehicles or not stops:
+        return {}
+    points = [v.start for v in vehicles] + [GeoPoint(s.lat, s.lon) for s in stops]
+    duration = GreatCircleMatrix().matrix(points).duration
+    n = len(vehicles)
+    return {stop.id: timedelta(seconds=min(v.departure + float(duration[i, n + j])
+                                           for i, v in enumerate(vehicles)))
+            for j, stop in enumerate(stops)}
+
+
+def _stop(inputs: PlanInputs, s: StopInput, *, open_window: bool) -> Stop:
+    start = seconds_after(inputs.origin, s.window_start)
+    end = seconds_after(inputs.origin, s.window_end)
+    return Stop(
+        id=s.id, location=GeoPoint(s.lat, s.lon),
+        kind=StopKind.PICKUP if s.kind == "pickup" else StopKind.DELIVERY,
+        windows=() if open_window else (TimeWindow(start, max(start, end)),),
+        service_time=s.service_seconds, demand={WEIGHT: s.weight_g, VOLUME: s.volume_ml},
+        skills=s.skills, priority=max(0, s.priority),
+    )
+
+
+def build_problem(inputs: PlanInputs) -> BuiltProblem:
+    """The routing problem for ``inputs`` and the work left out because its window is lost.
+
+    A stop that must stay with its driver (dispatched: pinned; arrived: frozen first) keeps
+    its place even when late; its window no longer binds, since the parcel is in the van.
+    """
+    require_aware(inputs.origin, "origin")
+    vehicles = [_vehicle(inputs, v) for v in inputs.vehicles]
+    known = {v.driver_id for v in inputs.vehicles}
+    locked = [s for s in inputs.stops
+              if s.driver_id in known and _locked(s, inputs.allow_moving_dispatched)]
+    locked_ids = {s.id for s in locked}
+    free = [s for s in inputs.stops if s.id not in locked_ids]
+    ready = [ReadyWork(s.id, inputs.origin, s.window_end) for s in free]
+    meetable, lost = split_unmeetable(ready, now=inputs.origin, min_lead=_leads(vehicles, free))
+    keep = {item.id for item in meetable}
+    lead_of = _leads(vehicles, locked)
+    stops = [_stop(inputs, s, open_window=s.window_end < inputs.origin + lead_of[s.id])
+             for s in locked]
+    stops += [_stop(inputs, s, open_window=False) for s in free if s.id in keep]
+    pinned = {s.id: vehicle_id(s.driver_id) for s in locked if not s.arrived}
+    frozen: dict[str, list[str]] = {}
+    for s in sorted((s for s in locked if s.arrived), key=lambda s: (s.eta or inputs.origin)):
+        frozen.setdefault(vehicle_id(s.driver_id), []).append(s.id)
+    problem = Problem(vehicles, stops, locks=Locks(pinned=pinned, frozen=frozen),
+                      name=f"plan at {inputs.origin.isoformat()}")
+    passed = tuple(UnassignedWork(u.id, WINDOW_PASSED, u.reason) for u in lost)
+    return BuiltProblem(problem, passed)

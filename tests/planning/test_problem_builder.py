@@ -1,0 +1,148 @@
+"""The pure problem builder: vehicles per shift, stop demands and kinds, locks, lost windows."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from dispatch.planning.problem_builder import (
+    WINDOW_PASSED,
+    PlanInputs,
+    StopInput,
+    VehicleInput,
+    Weights,
+    build_problem,
+    vehicle_id,
+)
+from dispatch.routing import SolveParams, StopKind, evaluate, solve
+
+ORIGIN = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+DEPOT = (43.7384, 7.4246)
+NEAR = (43.7396, 7.4276)  # a few hundred metres from the depot
+FAR = (43.7102, 7.2620)   # Nice: ~15 km, about half an hour's drive
+
+
+def van(driver_id=1, *, weight=1000, volume=10_000, position=None, starts=-HOUR, skills=()):
+    return VehicleInput(driver_id=driver_id, driver_name=f"Driver {driver_id}", shift_id=10 + driver_id,
+                        warehouse_id=1, home=DEPOT, shift_start=ORIGIN + starts,
+                        shift_end=ORIGIN + 8 * HOUR, capacity_weight_g=weight,
+                        capacity_volume_ml=volume, skills=frozenset(skills), position=position)
+
+
+def work(stop_id, where=NEAR, *, kind="delivery", weight=100, ends=4 * HOUR, **extra):
+    return StopInput(id=stop_id, kind=kind, warehouse_id=1, lat=where[0], lon=where[1],
+                     window_start=ORIGIN, window_end=ORIGIN + ends, weight_g=weight,
+                     volume_ml=100, service_seconds=120, **extra)
+
+
+def test_stops_carry_kind_demand_window_and_service_time():
+    built = build_problem(PlanInputs(ORIGIN, (van(),), (
+        work("order:1", weight=300, skills=frozenset({"fridge"})),
+        work("return:2", kind="pickup", weight=50))))
+    delivery, pickup = built.problem.stop("order:1"), built.problem.stop("return:2")
+    assert delivery.kind is StopKind.DELIVERY and pickup.kind is StopKind.PICKUP
+    assert dict(delivery.demand) == {"weight_g": 300, "volume_ml": 100}
+    assert delivery.skills == {"fridge"} and delivery.service_time == 120
+    assert delivery.windows[0].start == 0 and delivery.windows[0].end == 4 * 3600
+
+
+def test_vehicle_starts_at_the_warehouse_with_its_shift_clipped_to_now():
+    built = build_problem(PlanInputs(ORIGIN, (van(weight=777),), (work("order:1"),),
+                                     Weights(cost_per_km=2, cost_per_hour=30,
+                                             fixed_cost_per_driver=5)))
+    vehicle = built.problem.vehicle(vehicle_id(1))
+    assert vehicle.start.lat == DEPOT[0] and vehicle.end_location == vehicle.start
+    assert vehicle.shift.start == 0 and vehicle.shift.end == 8 * 3600
+    assert vehicle.available_from is None
+    assert dict(vehicle.capacity) == {"weight_g": 777, "volume_ml": 10_000}
+    assert (vehicle.cost_per_km, vehicle.cost_per_hour, vehicle.fixed_cost) == (2, 30, 5)
+
+
+def test_a_vehicle_under_way_leaves_from_its_position_now():
+    built = build_problem(PlanInputs(ORIGIN, (van(position=FAR),), (work("order:1"),)))
+    vehicle = built.problem.vehicle(vehicle_id(1))
+    assert (vehicle.start.lat, vehicle.start.lon) == FAR
+    assert (vehicle.end_location.lat, vehicle.end_location.lon) == DEPOT
+    assert vehicle.available_from == 0
+
+
+def test_capacity_holds_at_every_point_with_pickups():
+    """A 1 kg van delivers 600 g and collects a 600 g return: fine delivery-first, over
+    capacity the other way round; the solver picks the order that fits."""
+    inputs = PlanInputs(ORIGIN, (van(weight=1000),), (
+        work("order:1", weight=600), work("return:2", FAR, kind="pickup", weight=600)))
+    problem = build_problem(inputs).problem
+    good = evaluate(problem, {vehicle_id(1): ["order:1", "return:2"]})
+    assert good.feasible
+    assert [v.load["weight_g"] for v in good.routes[0].visits] == [0, 600]
+    bad = evaluate(problem, {vehicle_id(1): ["return:2", "order:1"]})
+    assert [v.kind for v in bad.violations] == ["capacity"]
+    solved = solve(problem, SolveParams(time_limit=5, solution_limit=20))
+    assert solved.routes[0].stop_ids == ("order:1", "return:2") and not solved.unassigned
+
+
+def test_dispatched_stops_are_pinned_and_arrived_ones_frozen_first():
+    stops = (work("order:1", driver_id=1, dispatched=True),
+             work("order:2", driver_id=2, arrived=True, dispatched=True),
+             work("order:3", driver_id=1))
+    problem = build_problem(PlanInputs(ORIGIN, (van(1), van(2)), stops)).problem
+    assert dict(problem.locks.pinned) == {"order:1": vehicle_id(1)}
+    assert dict(problem.locks.frozen) == {vehicle_id(2): ("order:2",)}
+    solved = solve(problem, SolveParams(time_limit=5, solution_limit=20))
+    assert "order:1" in solved.route_of(vehicle_id(1)).stop_ids
+    assert solved.route_of(vehicle_id(2)).stop_ids[0] == "order:2"
+
+
+def test_allow_moving_dispatched_unpins_but_keeps_arrived_frozen():
+    stops = (work("order:1", driver_id=1, dispatched=True),
+             work("order:2", driver_id=2, arrived=True, dispatched=True))
+    problem = build_problem(PlanInputs(ORIGIN, (van(1), van(2)), stops,
+                                       allow_moving_dispatched=True)).problem
+    assert dict(problem.locks.pinned) == {}
+    assert dict(problem.locks.frozen) == {vehicle_id(2): ("order:2",)}
+
+
+def test_lost_windows_are_reported_not_dropped():
+    """Nice is half an hour away: a window closing in 10 minutes is lost, one closing in
+    an hour is not, and one closing in 10 minutes next door is still met."""
+    stops = (work("order:1", FAR, ends=timedelta(minutes=10)), work("order:2", FAR, ends=HOUR),
+             work("order:3", NEAR, ends=timedelta(minutes=10)),
+             work("return:4", FAR, kind="pickup", ends=-HOUR))
+    built = build_problem(PlanInputs(ORIGIN, (van(),), stops))
+    assert {s.id for s in built.problem.stops} == {"order:2", "order:3"}
+    assert [(u.stop_id, u.reason) for u in built.window_passed] == [
+        ("order:1", WINDOW_PASSED), ("return:4", WINDOW_PASSED)]
+    assert "earliest arrival" in built.window_passed[0].detail
+
+
+def test_a_late_dispatched_stop_stays_on_its_route():
+    """The parcel is in the van: a lost window no longer binds, the stop is kept."""
+    stops = (work("order:1", FAR, ends=-HOUR, driver_id=1, dispatched=True),)
+    built = build_problem(PlanInputs(ORIGIN, (van(),), stops))
+    assert not built.window_passed
+    assert built.problem.stop("order:1").windows[0].end == float("inf")
+
+
+def test_a_shift_starting_later_counts_for_the_lead_time():
+    """The only van starts in two hours: an order due within the hour is lost."""
+    built = build_problem(PlanInputs(ORIGIN, (van(starts=2 * HOUR),), (work("order:1", ends=HOUR),)))
+    assert [u.stop_id for u in built.window_passed] == ["order:1"]
+    assert built.problem.vehicle(vehicle_id(1)).shift.start == 2 * 3600
+
+
+def test_inputs_cross_a_process_boundary():
+    inputs = PlanInputs(ORIGIN, (van(position=FAR),), (work("order:1", driver_id=1, eta=ORIGIN),))
+    assert pickle.loads(pickle.dumps(inputs)) == inputs
+
+
+def test_builder_needs_no_database_or_web_framework():
+    root = Path(__file__).resolve().parents[2]
+    code = ("import sys, dispatch.planning.problem_builder, dispatch.planning.results, "
+            "dispatch.planning.diff; print(sorted({m.split('.')[0] for m in sys.modules}))")
+    loaded = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                            text=True, cwd=root).stdout
+    assert "sqlalchemy" not in loaded and "fastapi" not in loaded
