@@ -38,8 +38,14 @@ async def get_uow(database: Annotated[Database, Depends(get_database)]) -> UnitO
     return database.uow()
 
 
+async def get_read_uow(database: Annotated[Database, Depends(get_database)]) -> UnitOfWork:
+    return database.read_uow()
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+ReadUowDep = Annotated[UnitOfWork, Depends(get_read_uow)]
+"""For endpoints that only read: no write lock on SQLite."""
 
 _bearer = HTTPBearer(auto_error=False, description="a token from `dispatch users create`")
 

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
 
-from api.deps import SettingsDep, UowDep
+from api.deps import ReadUowDep, SettingsDep, UowDep
 from api.rate_limit import RateLimiter
 from dispatch.errors import NotFound
 from dispatch.returns.schemas import ReturnCreate, ReturnRead
@@ -44,14 +44,14 @@ LinkRateLimit = Depends(_link_rate)
 
 
 @router.get("/{token}", responses={404: {"description": "unknown or expired link"}})
-def track_order(token: Token, uow: UowDep, settings: SettingsDep) -> TrackingRead:
+def track_order(token: Token, uow: ReadUowDep, settings: SettingsDep) -> TrackingRead:
     """One order's status, window, timeline and ETA, for the customer holding the link;
     the driver's approximate position while they are out and a few stops away."""
     return service.track(uow, token, TrackingRules.from_settings(settings))
 
 
 @router.get("/{token}/page", response_class=HTMLResponse, include_in_schema=False)
-def tracking_page(token: str, uow: UowDep,
+def tracking_page(token: str, uow: ReadUowDep,
                   settings: SettingsDep) -> HTMLResponse:
     """The tracking page: timeline, ETA window, a small map and the self-service forms."""
     try:

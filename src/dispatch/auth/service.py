@@ -19,9 +19,10 @@ from dispatch.fleet.models import Driver
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller as services see it."""
+    """The authenticated caller as services see it; ``user_id`` is None for the system
+    (the wave scheduler) and for customers acting through their tracking link."""
 
-    user_id: int
+    user_id: int | None
     name: str
     role: Role
     driver_id: int | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from dispatch.db.engine import make_engine, make_session_factory
+from dispatch.db.engine import READ_ONLY, make_engine, make_session_factory
 from dispatch.db.migrate import upgrade
 from dispatch.db.uow import UnitOfWork
 from dispatch.settings import Settings
@@ -17,6 +17,8 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions: sessionmaker[Session] = make_session_factory(engine)
+        self.read_sessions: sessionmaker[Session] = make_session_factory(
+            engine.execution_options(**{READ_ONLY: True}))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -32,6 +34,11 @@ class Database:
     def uow(self) -> UnitOfWork:
         """A new, not yet entered, unit of work."""
         return UnitOfWork(self.sessions)
+
+    def read_uow(self) -> UnitOfWork:
+        """A unit of work for reads only: on SQLite it does not take the write lock, so
+        hot read paths (tracking links) never queue behind writers."""
+        return UnitOfWork(self.read_sessions)
 
     def migrate(self) -> None:
         """Apply every pending migration on this database."""

@@ -2,7 +2,8 @@
 
 SQLite runs in WAL mode with a busy timeout, and every transaction starts with
 ``BEGIN IMMEDIATE``: writers queue for the lock up front instead of failing half-way when
-a read turns into a write. PostgreSQL runs at READ COMMITTED; correctness under
+a read turns into a write. Sessions marked ``READ_ONLY`` start a plain ``BEGIN`` and read
+a snapshot alongside the writer. PostgreSQL runs at READ COMMITTED; correctness under
 concurrency comes from conditional updates and row locks in the services.
 """
 
@@ -21,6 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.db import registry as _registry  # noqa: F401
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+READ_ONLY = "dispatch_read_only"
+"""Execution option marking sessions that never write (see ``Database.read_uow``)."""
 
 
 def make_engine(
@@ -64,7 +68,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front (no deadlock on upgrade); read-only work
+        # (``READ_ONLY``) reads a WAL snapshot without waiting for writers.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -28,7 +28,7 @@ from dispatch.tracking.eta import EtaLimits
 log = logging.getLogger(__name__)
 
 WAVE = "wave"
-SYSTEM = Principal(user_id=None, name="wave scheduler", role=Role.DISPATCHER)  # type: ignore[arg-type]
+SYSTEM = Principal(user_id=None, name="wave scheduler", role=Role.DISPATCHER)
 """Who starts and commits automatic waves: no user, so history shows no person."""
 
 

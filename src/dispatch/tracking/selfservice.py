@@ -39,8 +39,7 @@ def link_holder() -> Principal:
     reach the order, and the scope is the one order the token names: callers pass only
     that order's id.
     """
-    return Principal(user_id=None, name="customer via tracking link",  # type: ignore[arg-type]
-                     role=Role.OPERATOR)
+    return Principal(user_id=None, name="customer via tracking link", role=Role.OPERATOR)
 
 
 def record_reschedule(db: Session, order: Order, previous: tuple[datetime, datetime]) -> None:

@@ -99,12 +99,21 @@ def may_reschedule(order: Order) -> bool:
     return order.status == OrderStatus.READY.value and order.delivery_attempts > 0
 
 
-def _current_stop(db: Session, order_id: int):
-    """(route id, sequence, eta, low, high, driver id) of the order's open delivery stop
-    on an active route, or None."""
+_AHEAD = RouteStop.__table__.alias("ahead")
+
+
+def _open_stop(db: Session, order_id: int):
+    """The order's open delivery stop on an active route, with how many open stops
+    precede it on that route (one read), or None."""
+    stops_before = (
+        select(func.count()).select_from(_AHEAD)
+        .where(_AHEAD.c.route_id == RouteStop.route_id, _AHEAD.c.sequence < RouteStop.sequence,
+               _AHEAD.c.status.in_(OPEN_STOP))
+        .scalar_subquery()
+    )
     return db.execute(
-        select(RouteStop.route_id, RouteStop.sequence, RouteStop.eta, RouteStop.eta_low,
-               RouteStop.eta_high, DriverRoute.driver_id)
+        select(RouteStop.eta, RouteStop.eta_low, RouteStop.eta_high,
+               stops_before.label("stops_before"))
         .join(DriverRoute, DriverRoute.id == RouteStop.route_id)
         .where(RouteStop.order_id == order_id, RouteStop.kind == "delivery",
                RouteStop.status.in_(OPEN_STOP), DriverRoute.status == ACTIVE_ROUTE)
@@ -112,45 +121,39 @@ def _current_stop(db: Session, order_id: int):
     ).first()
 
 
-def _stops_before(db: Session, route_id: int, sequence: int) -> int:
-    return db.scalar(
-        select(func.count()).select_from(RouteStop)
-        .where(RouteStop.route_id == route_id, RouteStop.sequence < sequence,
-               RouteStop.status.in_(OPEN_STOP))
-    ) or 0
+def _driver_row(db: Session, driver_id: int):
+    """The driver's name and last position (one read)."""
+    return db.execute(
+        select(Driver.name, DriverPosition.lat, DriverPosition.lon, DriverPosition.recorded_at)
+        .outerjoin(DriverPosition, DriverPosition.driver_id == Driver.id)
+        .where(Driver.id == driver_id)
+    ).first()
 
 
-def _approximate(position: DriverPosition | None) -> ApproximatePosition | None:
-    if position is None:
-        return None
-    return ApproximatePosition(lat=round(position.lat, POSITION_DECIMALS),
-                               lon=round(position.lon, POSITION_DECIMALS),
-                               recorded_at=position.recorded_at.replace(microsecond=0))
-
-
-def _first_name(db: Session, driver_id: int | None) -> str | None:
-    driver = db.get(Driver, driver_id) if driver_id is not None else None
-    return driver.name.split()[0] if driver and driver.name and driver.name.split() else None
+def _first_name(name: str | None) -> str | None:
+    return name.split()[0] if name and name.split() else None
 
 
 def _route_view(db: Session, order: Order, rules: TrackingRules) -> dict:
     """ETA, stops ahead and the driver, for an order on a route."""
-    if order.status not in ON_ROUTE:
+    if order.status not in ON_ROUTE or order.driver_id is None:
         return {}
-    first_name = _first_name(db, order.driver_id)
+    driver = _driver_row(db, order.driver_id)
+    first_name = _first_name(driver.name) if driver is not None else None
     view: dict = {"driver_first_name": first_name}
-    stop = _current_stop(db, order.id)
+    stop = _open_stop(db, order.id)
     if stop is None:
         if first_name is not None:
             view["driver"] = TrackedDriver(first_name=first_name)
         return view
-    stops_before = _stops_before(db, stop.route_id, stop.sequence)
     position = None
     if (order.status == OrderStatus.OUT_FOR_DELIVERY.value
-            and stops_before <= rules.reveal_stops):
-        position = _approximate(db.get(DriverPosition, stop.driver_id))
+            and stop.stops_before <= rules.reveal_stops and driver.lat is not None):
+        position = ApproximatePosition(lat=round(driver.lat, POSITION_DECIMALS),
+                                       lon=round(driver.lon, POSITION_DECIMALS),
+                                       recorded_at=driver.recorded_at.replace(microsecond=0))
     view.update(eta=EtaWindow(eta=stop.eta, low=stop.eta_low, high=stop.eta_high),
-                stops_before=stops_before,
+                stops_before=stop.stops_before,
                 driver=TrackedDriver(first_name=first_name, position=position))
     return view
 
@@ -179,8 +182,9 @@ def track(uow: UnitOfWork, token: str, rules: TrackingRules = DEFAULT_RULES, *,
     with uow:
         db = uow.db
         order = tracked_order(db, token, reveal_days=rules.reveal_days, now=now)
-        events = db.scalars(
-            select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
+        events = db.execute(
+            select(OrderEvent.to_status, OrderEvent.created_at, OrderEvent.reason)
+            .where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
         ).all()
         names = dict(db.execute(
             select(Sku.id, Sku.name).where(Sku.id.in_({line.sku_id for line in order.lines}))
