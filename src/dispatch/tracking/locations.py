@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import Field
+from sqlalchemy import bindparam, insert, select, update
 
 from dispatch.common.schemas import Command, ReadModel, UtcDatetime
 from dispatch.db.base import utcnow
@@ -49,39 +50,47 @@ class PingResult(ReadModel):
     position: PositionRead
 
 
-def _ping_of(position: DriverPosition) -> Ping:
-    return Ping(position.lat, position.lon, position.recorded_at, position.speed_kmh,
-                position.heading_deg, position.accuracy_m)
+_POSITIONS = DriverPosition.__table__
+_PINGS = DriverPing.__table__
+_POSITION_COLUMNS = ("lat", "lon", "recorded_at", "speed_kmh", "heading_deg", "accuracy_m")
+_LOCKED_POSITION = (
+    select(*(_POSITIONS.c[name] for name in _POSITION_COLUMNS))
+    .where(_POSITIONS.c.driver_id == bindparam("driver_id")).with_for_update()
+)
+
+
+def _values(ping: Ping) -> dict[str, object]:
+    return {"lat": ping.lat, "lon": ping.lon, "recorded_at": ping.at, "speed_kmh": ping.speed_kmh,
+            "heading_deg": ping.heading_deg, "accuracy_m": ping.accuracy_m}
 
 
 def record_ping(uow: UnitOfWork, driver_id: int, cmd: PingIn, *,
                 limits: PingLimits | None = None, now: datetime | None = None,
                 eta_limits: EtaLimits | None = None) -> PingResult:
     """Store the ping (422 naming the field when it is impossible), move the position and
-    refresh the ETAs of the driver's active route (``eta_limits``: settings defaults)."""
+    refresh the ETAs of the driver's active route (``eta_limits``: settings defaults).
+
+    The hottest write path of the service, so it speaks SQL directly (no ORM objects):
+    one locked read of the position, one insert, one insert-or-update."""
     ping = Ping(cmd.lat, cmd.lon, cmd.timestamp, cmd.speed, cmd.heading, cmd.accuracy)
     limits = limits or PingLimits()
     now = now or utcnow()
     with uow:
         db = uow.db
-        position = db.get(DriverPosition, driver_id, with_for_update=True)
-        previous = _ping_of(position) if position is not None else None
+        row = db.execute(_LOCKED_POSITION, {"driver_id": driver_id}).first()
+        previous = Ping(*row) if row is not None else None
         check_ping(ping, now=now, previous=previous, limits=limits)
-        db.add(DriverPing(driver_id=driver_id, lat=ping.lat, lon=ping.lon, recorded_at=ping.at,
-                          received_at=now, speed_kmh=ping.speed_kmh,
-                          heading_deg=ping.heading_deg, accuracy_m=ping.accuracy_m))
+        db.execute(insert(_PINGS), {"driver_id": driver_id, "received_at": now, **_values(ping)})
         current = newest(previous, ping) is ping
         if current:
-            if position is None:
-                position = DriverPosition(driver_id=driver_id)
-                db.add(position)
-            position.lat, position.lon, position.recorded_at = ping.lat, ping.lon, ping.at
-            position.speed_kmh, position.heading_deg = ping.speed_kmh, ping.heading_deg
-            position.accuracy_m = ping.accuracy_m
+            statement = (insert(_POSITIONS) if row is None else
+                         update(_POSITIONS).where(_POSITIONS.c.driver_id == driver_id))
+            db.execute(statement, {"driver_id": driver_id, **_values(ping)} if row is None
+                       else _values(ping))
             refresh_driver(db, driver_id, now=now, limits=eta_limits)
-        db.flush()
-        result = PingResult(stored=True, current=current,
-                            position=PositionRead.model_validate(position))
+        shown = ping if current else previous
+        result = PingResult(stored=True, current=current, position=PositionRead(
+            driver_id=driver_id, **_values(shown)))
         uow.commit()
         return result
 
