@@ -33,7 +33,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchlib import RawHttp, fresh_database, percentile, server, uvicorn_options
+from benchlib import (
+    RawHttp,
+    fresh_database,
+    percentile,
+    process_tree_cpu,
+    server,
+    uvicorn_options,
+)
 from rich.console import Console
 from rich.table import Table
 
@@ -251,11 +258,14 @@ def bench_backend(args: argparse.Namespace, backend: str, logs: Path) -> tuple[l
         env = {"DISPATCH_PING_RATE_PER_MINUTE": "6000", "DISPATCH_PING_BURST": "1000",
                "DISPATCH_RELAY_ENABLED": "false"}
         with server(url, workers, pool_size=20, max_overflow=10, threads=None,
-                    log_path=logs / f"uvicorn-{backend}.log", env=env) as (base_url, _):
+                    log_path=logs / f"uvicorn-{backend}.log", env=env) as (base_url, pid):
             asyncio.run(ping_load(base_url, fleet, args.clients, 2.0))  # warm-up
+            cpu = [process_tree_cpu(pid)]
             pings, elapsed = asyncio.run(ping_load(base_url, fleet, args.clients, args.seconds))
+            cpu.append(process_tree_cpu(pid))
             lookups = asyncio.run(lookup_load(base_url, fleet, args.lookup_clients or args.clients,
                                               args.seconds))
+            cpu.append(process_tree_cpu(pid))
             delays = asyncio.run(ping_to_eta(base_url, fleet))
     ok = True
     for name, stats in (("pings", pings), ("lookups", lookups), ("ping->ETA", delays)):
@@ -263,11 +273,18 @@ def bench_backend(args: argparse.Namespace, backend: str, logs: Path) -> tuple[l
             ok = False
             console.log(f"[red]{backend} {name}: {stats.errors} errors[/], e.g. {stats.samples}")
     ms = 1000.0
+
+    def cpu_per(done: int, start: float | None, end: float | None) -> str:
+        # Server CPU per request: steadier than rates on a machine shared with the clients.
+        return f"{(end - start) / done * ms:.1f}" if done and None not in (start, end) else "-"
+
     return [
         backend, str(workers), f"{args.clients}/{args.lookup_clients or args.clients}",
         f"{len(pings.latencies) / elapsed:.0f}", f"{percentile(pings.latencies, 99) * ms:.1f}",
+        cpu_per(len(pings.latencies), cpu[0], cpu[1]),
         f"{percentile(lookups.latencies, 50) * ms:.1f}",
         f"{percentile(lookups.latencies, 99) * ms:.1f}",
+        cpu_per(len(lookups.latencies), cpu[1], cpu[2]),
         f"{percentile(delays.latencies, 50) * ms:.0f}",
         f"{max(delays.latencies, default=float('nan')) * ms:.0f}",
         str(pings.errors + lookups.errors + delays.errors),
@@ -292,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     table = Table(title=f"Live tracking on loopback ({os.cpu_count()} CPUs, {args.drivers} "
                         f"routes x {args.stops} stops, uvicorn {' '.join(uvicorn_options())})")
     for column in ("backend", "workers", "clients (pings/lookups)", "pings/s", "ping p99 ms",
-                   "ETA lookup p50 ms", "ETA lookup p99 ms", "ping->ETA p50 ms",
+                   "server CPU ms/ping", "ETA lookup p50 ms", "ETA lookup p99 ms",
+                   "server CPU ms/lookup", "ping->ETA p50 ms",
                    "ping->ETA max ms", "errors"):
         table.add_column(column, justify="left" if column == "backend" else "right")
     failed = False
