@@ -88,8 +88,8 @@ def stream_events(
     """Outbox events (stop events, ETA changes, order status changes, plan commits) and
     driver positions, live, for the dispatcher map."""
     after = _last_event_id(last_event_id)
-    check_warehouse(database.uow(), warehouse_id)
-    poller = EventPoller(database.uow, after=after, warehouse_id=warehouse_id)
+    check_warehouse(database.read_uow(), warehouse_id)
+    poller = EventPoller(database.read_uow, after=after, warehouse_id=warehouse_id)
     follow = EVENT_STREAM in request.headers.get("accept", "").lower()
 
     async def body() -> AsyncIterator[str]:

@@ -33,7 +33,7 @@ from schemathesis import GenerationMode
 from api.app import create_app
 from api.problems import PROBLEM_JSON
 from dispatch.settings import Settings
-from tests.api.test_access_matrix import DRIVER, POLICY, PUBLIC
+from tests.api.access_policy import DRIVER, POLICY, PUBLIC
 from tests.support.world import seed_world
 
 SCHEMA = schemathesis.openapi.from_dict(

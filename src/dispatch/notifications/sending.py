@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from dispatch.db.database import Database
-from dispatch.events.backoff import Jitter, retry_delay
+from dispatch.events.backoff import Jitter, next_attempt_at
 from dispatch.notifications.channels import Channel, Message
 from dispatch.notifications.models import Notification
 from dispatch.notifications.service import FAILED, PENDING, SENT
@@ -55,13 +55,14 @@ def _record(database: Database, settings: Settings, notification_id: int,
             row.status, row.sent_at, row.error = SENT, now, None
         else:
             row.error = error[:ERROR_LENGTH]
-            if row.attempts >= settings.notification_max_attempts:
+            retry_at = next_attempt_at(row.attempts, settings.notification_max_attempts,
+                                       settings.notification_backoff_seconds, now, jitter)
+            if retry_at is None:
                 row.status = FAILED
                 log.warning("notification %s failed after %s attempts: %s", row.id,
                             row.attempts, row.error)
             else:
-                row.next_attempt_at = now + retry_delay(
-                    row.attempts, settings.notification_backoff_seconds, jitter)
+                row.next_attempt_at = retry_at
         uow.commit()
         return row.status
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from dispatch import __version__
 from dispatch.db.database import Database
 from dispatch.errors import Invalid
-from dispatch.events.backoff import Jitter, retry_delay
+from dispatch.events.backoff import Jitter, next_attempt_at
 from dispatch.events.models import OutboxEvent
 from dispatch.settings import Settings
 from dispatch.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -173,13 +173,14 @@ def _record(database: Database, settings: Settings, job: DeliveryJob, outcome: O
             delivery.status, delivery.delivered_at, delivery.last_error = DELIVERED, now, None
         else:
             delivery.last_error = (outcome.error or "failed")[:ERROR_LENGTH]
-            if delivery.attempts >= settings.webhook_max_attempts:
+            retry_at = next_attempt_at(delivery.attempts, settings.webhook_max_attempts,
+                                       settings.webhook_backoff_seconds, now, jitter)
+            if retry_at is None:
                 delivery.status = DEAD
                 log.warning("webhook delivery %s dead after %s attempts: %s", delivery.id,
                             delivery.attempts, delivery.last_error)
             else:
-                delivery.next_attempt_at = now + retry_delay(
-                    delivery.attempts, settings.webhook_backoff_seconds, jitter)
+                delivery.next_attempt_at = retry_at
         uow.commit()
         return delivery.status
 
