@@ -28,6 +28,8 @@ from dispatch.geocoding.db_cache import geocoder_for
 from dispatch.planning.recovery import fail_interrupted_plans
 from dispatch.planning.scheduler import WaveScheduler
 from dispatch.settings import Settings, get_settings
+from dispatch.tracking.eta import EtaLimits
+from dispatch.tracking.ping_writer import PingWriter
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if settings.migrate_on_start:
             db.migrate()
         app.state.database = db
+        # Pings are written in batches by one thread per process (group commit).
+        ping_writer = PingWriter(db, eta_limits=EtaLimits.from_settings(settings),
+                                 max_batch=settings.ping_batch_max)
+        ping_writer.start()
+        app.state.ping_writer = ping_writer
         app.state.geocoder = geocoder_for(settings, db) if settings.geocoder != "none" else None
         if settings.plan_recovery_on_start:
             _recover_plans(db)
@@ -74,6 +81,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 scheduler.stop()
             if relay is not None:
                 relay.stop()
+            ping_writer.stop()
         if database is None:
             db.dispose()
 

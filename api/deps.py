@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from dispatch.auth.roles import Role
 from dispatch.auth.service import Principal, principal_for_token
@@ -50,7 +51,7 @@ ReadUowDep = Annotated[UnitOfWork, Depends(get_read_uow)]
 _bearer = HTTPBearer(auto_error=False, description="a token from `dispatch users create`")
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     database: Annotated[Database, Depends(get_database)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -60,10 +61,16 @@ def get_principal(
     token = credentials.credentials
 
     def load() -> Principal | None:
-        with database.uow() as uow:
+        with database.read_uow() as uow:
             return principal_for_token(db=uow.db, token=token)
 
-    principal = request.app.state.token_cache.lookup(token, load)
+    # Async, with the database read off the loop only on a cache miss: a sync dependency
+    # would cost every request a hand-off to the thread pool.
+    cache = request.app.state.token_cache
+    principal = cache.cached(token)
+    if principal is None:
+        principal = await run_in_threadpool(load)
+        cache.store(token, principal)
     if principal is None:
         raise Unauthorised("unknown or revoked token", field="Authorization")
     return principal

@@ -3,6 +3,7 @@
 from api.routes import (
     catalog,
     drivers,
+    health,
     notifications,
     orders,
     payments,
@@ -17,6 +18,6 @@ from api.routes import (
     webhooks,
 )
 
-ROUTERS = (users.router, catalog.router, stock.router, drivers.router, stoplists.router,
+ROUTERS = (health.router, users.router, catalog.router, stock.router, drivers.router, stoplists.router,
            orders.router, payments.router, returns.router, tracking.router, plans.router,
            waves.router, webhooks.router, notifications.router, stream.router)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.deps import IfMatchDep, PageDep, SettingsDep, UowDep, caller, etag, require
+from api.deps import IfMatchDep, PageDep, UowDep, caller, etag, require
 from dispatch.auth.roles import Role
 from dispatch.common.schemas import Id, Page, UtcDatetime
 from dispatch.fleet import service, shifts
 from dispatch.fleet.schemas import DriverCreate, DriverRead, ShiftCreate, ShiftRead
 from dispatch.tracking import locations
-from dispatch.tracking.eta import EtaLimits
 from dispatch.tracking.locations import PingIn, PingResult, PositionRead
 
 router = APIRouter(prefix="/drivers", tags=["drivers"])
@@ -41,13 +41,14 @@ def my_driver_record(uow: UowDep, principal: caller(Role.DRIVER)) -> DriverRead:
 
 
 @router.post("/me/location", responses={429: {"description": "pinging too often"}})
-def report_location(body: PingIn, request: Request, uow: UowDep, settings: SettingsDep,
-                    principal: caller(Role.DRIVER)) -> PingResult:
+async def report_location(body: PingIn, request: Request,
+                          principal: caller(Role.DRIVER)) -> PingResult:
     """A position ping; impossible ones get 422 naming the field, late ones are kept
-    without moving the current position."""
+    without moving the current position. Answered once the ping is stored (pings
+    arriving together share a transaction: ``dispatch.tracking.ping_writer``)."""
     request.app.state.ping_limiter.check(principal.driver_id)
-    return locations.record_ping(uow, principal.driver_id, body,
-                                 eta_limits=EtaLimits.from_settings(settings))
+    writer = request.app.state.ping_writer
+    return await asyncio.wrap_future(writer.submit(principal.driver_id, body))
 
 
 @router.get("/{driver_id}/position", dependencies=[Managers])

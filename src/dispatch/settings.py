@@ -34,6 +34,10 @@ class Settings(BaseSettings):
         120, gt=0, le=6000, description="position pings a driver may send per minute"
     )
     ping_burst: int = Field(20, ge=1, le=1000, description="pings allowed at once after a pause")
+    ping_batch_max: int = Field(
+        200, ge=1, le=5000,
+        description="most pings written in one transaction (1: a transaction per ping)",
+    )
 
     tracking_reveal_days: int = Field(
         14, ge=0, le=365, description="tracking links go dark this long after an order ends"

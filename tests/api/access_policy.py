@@ -193,7 +193,7 @@ POLICY: list[Row] = [
 NOT_API = {"/openapi.json", "/docs", "/docs/assets", "/docs/oauth2-redirect", "/redoc"}
 # Public on purpose: the customer's tracking link, whose token is the only key
 # (tests/api/test_tracking.py checks it reveals one order and nothing else).
-PUBLIC = {("GET", "/track/{token}"), ("GET", "/track/{token}/page"),
+PUBLIC = {("GET", "/health"), ("GET", "/health/ready"), ("GET", "/track/{token}"), ("GET", "/track/{token}/page"),
           ("POST", "/track/{token}/reschedule"), ("POST", "/track/{token}/returns")}
 
 

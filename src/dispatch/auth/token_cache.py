@@ -30,23 +30,35 @@ class TokenCache:
 
     def lookup(self, token: str, load: Callable[[], Principal | None]) -> Principal | None:
         """The cached caller for ``token``, else ``load()`` (cached when it succeeds)."""
+        principal = self.cached(token)
+        if principal is None:
+            principal = load()
+            self.store(token, principal)
+        return principal
+
+    def cached(self, token: str) -> Principal | None:
+        """The caller for ``token`` if a fresh entry holds it (no I/O: callers on an event
+        loop ask this first and load off the loop only on a miss)."""
         if self.ttl <= 0:
-            return load()
+            return None
         key = hash_token(token)
-        now = self._clock()
         with self._lock:
             hit = self._entries.get(key)
-            if hit is not None and hit[0] > now:
+            if hit is not None and hit[0] > self._clock():
                 self._entries.move_to_end(key)
                 return hit[1]
-        principal = load()
-        if principal is not None:
-            with self._lock:
-                self._entries[key] = (now + self.ttl, principal)
-                self._entries.move_to_end(key)
-                while len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
-        return principal
+        return None
+
+    def store(self, token: str, principal: Principal | None) -> None:
+        """Remember a successful lookup for ``ttl`` seconds (failures are not kept)."""
+        if principal is None or self.ttl <= 0:
+            return
+        key = hash_token(token)
+        with self._lock:
+            self._entries[key] = (self._clock() + self.ttl, principal)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+import logging
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.db.engine import READ_ONLY, make_engine, make_session_factory
 from dispatch.db.migrate import upgrade
 from dispatch.db.uow import UnitOfWork
 from dispatch.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -39,6 +44,16 @@ class Database:
         """A unit of work for reads only: on SQLite it does not take the write lock, so
         hot read paths (tracking links) never queue behind writers."""
         return UnitOfWork(self.read_sessions)
+
+    def reachable(self) -> bool:
+        """Whether a trivial read succeeds now (readiness probes); the reason is logged."""
+        try:
+            with self.read_uow() as uow:
+                uow.db.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            log.warning("database not reachable: %s", exc)
+            return False
+        return True
 
     def migrate(self) -> None:
         """Apply every pending migration on this database."""

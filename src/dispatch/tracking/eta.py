@@ -1,12 +1,13 @@
 """The ETA engine: re-times a route's remaining stops from the driver's position and time.
 
-Called on every ping that moves a driver (``refresh_driver``) and by the stop-event code
+Called for every batch of pings that moves drivers (``refresh_drivers``) and by the stop-event code
 after an arrival, completion or failure (``refresh_route``), always inside the caller's
 transaction. The remaining stops keep their committed order and are timed by the routing
 core's plan mode (``dispatch.routing.evaluate``: same great-circle matrix as planning,
 service times, waiting for windows), so a live ETA and a planned one can never disagree
 about how long a leg takes (``time_stops``). No solver search runs here: a 30-stop route
-costs a fraction of a millisecond of computing plus a handful of SQL statements.
+costs a fraction of a millisecond of computing, and a batch of pings four SQL statements
+(``eta_rows``).
 
 The customer's ETA is when service can begin: the arrival at the door, or the window
 start when the driver arrives early and waits (``Visit.start``). Each ETA carries a
@@ -15,34 +16,35 @@ window, eta ± a half-width measured from past errors (``eta_windows``).
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any, Protocol
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, Update, bindparam, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from dispatch.events.outbox import publish
 from dispatch.events.types import EventType
 from dispatch.orders.domain import OrderStatus
-from dispatch.orders.models import Order
 from dispatch.routing import GeoPoint, GreatCircleMatrix, TimeWindow
 from dispatch.routing.windows import earliest_start
-from dispatch.stock.models import Warehouse
-from dispatch.stoplists.models import DriverRoute, RouteStop
-from dispatch.tracking.eta_windows import ErrorProfile, ErrorSample, WindowPolicy, error_profile
-from dispatch.tracking.models import DriverPosition
-
-ACTIVE_ROUTE = "active"
-PENDING, ARRIVED = "pending", "arrived"
-REMAINING = frozenset({PENDING, ARRIVED})
-"""Stop statuses still ahead of the driver; any other status is finished."""
+from dispatch.tracking.eta_profiles import ErrorProfiles
+from dispatch.tracking.eta_rows import (
+    ARRIVED,
+    PENDING,
+    REMAINING,
+    LoadedRoute,
+    Position,
+    RouteState,
+    StopState,
+    active_route,
+    active_routes_of,
+    stored_position,
+    touch_routes,
+    warehouse_point,
+    write_stops,
+)
+from dispatch.tracking.eta_windows import WindowPolicy
 
 _PLANNED, _OUT = OrderStatus.PLANNED.value, OrderStatus.OUT_FOR_DELIVERY.value
 ON_ROUTE = frozenset({_PLANNED, _OUT})
@@ -98,108 +100,8 @@ class RefreshResult:
     arriving_next: int | None = None
 
 
-def recent_error_samples(db: Session, warehouse_id: int, limit: int) -> list[ErrorSample]:
-    """The ``limit`` most recent measured ETA errors of routes from ``warehouse_id``."""
-    rows = db.execute(
-        select(RouteStop.eta_error_seconds, RouteStop.eta_lead_seconds)
-        .join(DriverRoute, DriverRoute.id == RouteStop.route_id)
-        .where(DriverRoute.warehouse_id == warehouse_id,
-               RouteStop.eta_error_seconds.is_not(None),
-               RouteStop.eta_lead_seconds.is_not(None))
-        .order_by(RouteStop.arrived_at.desc().nulls_last(), RouteStop.id.desc())
-        .limit(limit)
-    ).all()
-    return [ErrorSample(error, lead) for error, lead in rows]
-
-
-class ErrorProfiles:
-    """Error profiles per database and warehouse, recomputed at most every ``ttl_seconds``.
-
-    Measured errors change slowly, and reading them on every ping would cost a query per
-    ping; per-process staleness of a minute is harmless. Keyed weakly by engine, so a
-    database that goes away (tests) takes its entries with it.
-    """
-
-    def __init__(self, ttl_seconds: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl_seconds = ttl_seconds
-        self.clock = clock
-        self._entries: WeakKeyDictionary[Engine, dict[Any, tuple[float, ErrorProfile]]] = (
-            WeakKeyDictionary())
-        self._lock = threading.Lock()
-
-    def profile(self, db: Session, warehouse_id: int, policy: WindowPolicy,
-                samples: int) -> ErrorProfile:
-        bind = db.get_bind()
-        engine = bind if isinstance(bind, Engine) else bind.engine
-        key = (warehouse_id, policy, samples)
-        now = self.clock()
-        with self._lock:
-            cached = self._entries.get(engine, {}).get(key)
-        if cached is not None and now - cached[0] < self.ttl_seconds:
-            return cached[1]
-        profile = error_profile(recent_error_samples(db, warehouse_id, samples), policy)
-        with self._lock:
-            self._entries.setdefault(engine, {})[key] = (now, profile)
-        return profile
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
 PROFILES = ErrorProfiles()
-"""The process-wide cache ``refresh_route`` uses unless given another."""
-
-
-@dataclass(slots=True)
-class StopState:
-    """A route stop as the engine reads it (one row, no ORM instance: a ping must stay
-    cheap), with the columns it decided to change."""
-
-    id: int
-    sequence: int
-    status: str
-    order_id: int | None
-    lat: float
-    lon: float
-    window_start: datetime
-    window_end: datetime
-    service_seconds: float
-    eta: datetime
-    eta_low: datetime
-    eta_high: datetime
-    notified_eta: datetime | None
-    arriving_next_sent: bool
-    arrived_at: datetime | None
-    changes: dict[str, Any] = field(default_factory=dict)
-
-    def set(self, name: str, value: Any) -> None:
-        setattr(self, name, value)
-        self.changes[name] = value
-
-
-# Built once: constructing statements costs more than running them on a ping's budget.
-_STOPS_OF_ROUTE = (
-    select(*(getattr(RouteStop, f.name) for f in fields(StopState) if f.name != "changes"))
-    .where(RouteStop.route_id == bindparam("route_id")).order_by(RouteStop.sequence)
-)
-_ORDER_STATUSES = select(Order.id, Order.status).where(
-    Order.id.in_(bindparam("order_ids", expanding=True)))
-_ACTIVE_ROUTES_OF_DRIVER = (
-    select(DriverRoute)
-    .where(DriverRoute.driver_id == bindparam("driver_id"),
-           DriverRoute.status == ACTIVE_ROUTE)
-    .order_by(DriverRoute.id).with_for_update()
-)
-
-
-@lru_cache(maxsize=16)
-def _stop_update(names: tuple[str, ...]) -> Update:
-    """UPDATE route_stops SET <names> by id, for executemany."""
-    table = RouteStop.__table__
-    return (update(table).where(table.c.id == bindparam("stop_id"))
-            .values({n: bindparam(f"new_{n}") for n in names}))
+"""The process-wide cache the engine uses unless given another."""
 
 
 def refresh_route(db: Session, route_id: int, *, now: datetime,
@@ -210,20 +112,35 @@ def refresh_route(db: Session, route_id: int, *, now: datetime,
     Locks the route row, so refreshes of one route (pings, stop events) run one after
     the other. Returns None, changing nothing, for an unknown or no longer active route.
     """
-    route = db.get(DriverRoute, route_id, with_for_update=True)
-    if route is None or route.status != ACTIVE_ROUTE:
-        return None
-    return _refresh(db, route, now, limits or EtaLimits(), profiles or PROFILES)
+    results = _refresh_all(db, active_route(db, route_id), {}, now, limits, profiles)
+    return results[0] if results else None
 
 
-def refresh_driver(db: Session, driver_id: int, *, now: datetime,
-                   limits: EtaLimits | None = None,
-                   profiles: ErrorProfiles | None = None) -> list[RefreshResult]:
-    """Refresh the driver's active route(s); one indexed query and nothing else when the
-    driver has none (the per-ping path)."""
-    routes = db.scalars(_ACTIVE_ROUTES_OF_DRIVER, {"driver_id": driver_id}).all()
-    return [_refresh(db, route, now, limits or EtaLimits(), profiles or PROFILES)
-            for route in routes]
+def refresh_drivers(db: Session, moves: Mapping[int, tuple[Position | None, datetime]], *,
+                    limits: EtaLimits | None = None,
+                    profiles: ErrorProfiles | None = None) -> list[RefreshResult]:
+    """Refresh the active routes of the drivers in ``moves`` (driver id -> the position
+    just recorded, or None to read it, and the time to refresh at). A batch of pings
+    costs two reads and two writes whatever its size; a driver without an active route
+    costs nothing beyond the first read."""
+    loaded = active_routes_of(db, moves)
+    return _refresh_all(db, loaded, {d: p for d, (p, _) in moves.items()},
+                        {d: at for d, (_, at) in moves.items()}, limits, profiles)
+
+
+def _refresh_all(db: Session, loaded: list[LoadedRoute], positions: Mapping[int, Position | None],
+                 now: datetime | Mapping[int, datetime], limits: EtaLimits | None,
+                 profiles: ErrorProfiles | None) -> list[RefreshResult]:
+    limits, profiles = limits or EtaLimits(), profiles or PROFILES
+    results, stamps = [], []
+    for entry in loaded:
+        at = now if isinstance(now, datetime) else now[entry.route.driver_id]
+        results.append(_retime(db, entry, at, limits, profiles,
+                               positions.get(entry.route.driver_id)))
+        stamps.append((entry.route.id, at))
+    touch_routes(db, stamps)
+    write_stops(db, (stop for entry in loaded for stop in entry.stops))
+    return results
 
 
 @dataclass
@@ -235,22 +152,20 @@ class _Departure:
     origin: str
 
 
-def _refresh(db: Session, route: DriverRoute, now: datetime, limits: EtaLimits,
-             profiles: ErrorProfiles) -> RefreshResult:
-    stops = [StopState(*row) for row in db.execute(_STOPS_OF_ROUTE, {"route_id": route.id})]
+def _retime(db: Session, loaded: LoadedRoute, now: datetime, limits: EtaLimits,
+            profiles: ErrorProfiles, position: Position | None) -> RefreshResult:
+    """Decide the new ETAs of one loaded route (the caller writes them) and publish the
+    customer events they call for."""
+    route, stops, statuses = loaded.route, loaded.stops, loaded.statuses
     ahead = [s for s in stops if s.status in REMAINING]
-    order_ids = [s.order_id for s in ahead if s.order_id is not None]
-    statuses: dict[int, str] = dict(
-        db.execute(_ORDER_STATUSES, {"order_ids": order_ids}).all()) if order_ids else {}
     # A stop whose order was cancelled (or otherwise left the route) is not driven to,
     # even before the stop list catches up.
     remaining = [s for s in ahead if s.order_id is None or statuses.get(s.order_id) in ON_ROUTE]
     under_way = (route.departed_at is not None or any(s.status != PENDING for s in stops)
                  or _OUT in statuses.values())
-    route.eta_updated_at = now
     if not remaining:
         return RefreshResult(route.id, under_way, "none", 0)
-    departure = _departure(db, route, stops, under_way, now, limits)
+    departure = _departure(db, route, stops, under_way, now, limits, position)
     pending = [s for s in remaining if s.status == PENDING]
     service_starts = dict(zip((s.id for s in pending),
                               time_stops(departure.point, departure.at, pending, now),
@@ -272,31 +187,12 @@ def _refresh(db: Session, route: DriverRoute, now: datetime, limits: EtaLimits,
             stop.set("eta_high", high)
             updated.append(stop.id)
     changed, next_id = _notify(db, route, remaining, statuses, under_way, now, limits)
-    _write(db, remaining)
     return RefreshResult(route.id, under_way, departure.origin, len(remaining),
                          tuple(updated), tuple(changed), next_id)
 
 
-def _write(db: Session, stops: Sequence[StopState]) -> None:
-    """One executemany UPDATE per set of changed columns (usually one: the ETAs), then
-    the same values onto any of these stops the caller holds in its session."""
-    batches: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for stop in stops:
-        if stop.changes:
-            names = tuple(sorted(stop.changes))
-            batches.setdefault(names, []).append(
-                {"stop_id": stop.id, **{f"new_{n}": v for n, v in stop.changes.items()}})
-    for names, params in batches.items():
-        db.execute(_stop_update(names), params)
-        for param in params:
-            held = db.identity_map.get(db.identity_key(RouteStop, param["stop_id"]))
-            if held is not None:
-                for name in names:
-                    set_committed_value(held, name, param[f"new_{name}"])
-
-
-def _departure(db: Session, route: DriverRoute, stops: Sequence[StopState], under_way: bool,
-               now: datetime, limits: EtaLimits) -> _Departure:
+def _departure(db: Session, route: RouteState, stops: Sequence[StopState], under_way: bool,
+               now: datetime, limits: EtaLimits, position: Position | None) -> _Departure:
     """At a stop being served: leave it after its service. On the road (departed, a stop
     visited or an order out for delivery): from the driver's recent position now, else
     from the last stop visited. Not yet departed: from the warehouse at the planned start
@@ -307,16 +203,16 @@ def _departure(db: Session, route: DriverRoute, stops: Sequence[StopState], unde
             here = max(arrived, key=lambda s: (s.arrived_at or now, s.sequence))
             done = (here.arrived_at or now) + timedelta(seconds=here.service_seconds)
             return _Departure(GeoPoint(here.lat, here.lon), max(now, done), "arrived_stop")
-        position = db.get(DriverPosition, route.driver_id)
+        if position is None:
+            position = stored_position(db, route.driver_id)
         if position is not None and now - position.recorded_at <= limits.position_max_age:
-            return _Departure(GeoPoint(position.lat, position.lon), now, "position")
+            return _Departure(position.point, now, "position")
         visited = [s for s in stops if s.status not in REMAINING]
         if visited:
             last = max(visited, key=lambda s: s.sequence)
             return _Departure(GeoPoint(last.lat, last.lon), now, "last_stop")
-    warehouse = db.get(Warehouse, route.warehouse_id)
     start = now if under_way else max(now, route.planned_start)
-    return _Departure(GeoPoint(warehouse.lat, warehouse.lon), start, "warehouse")
+    return _Departure(warehouse_point(db, route.warehouse_id), start, "warehouse")
 
 
 def time_stops(start: GeoPoint, depart_at: datetime, stops: Sequence[TimedStop],
@@ -358,13 +254,13 @@ def _moved(stop: StopState, eta: datetime, low: datetime, high: datetime,
                for old, new in ((stop.eta, eta), (stop.eta_low, low), (stop.eta_high, high)))
 
 
-def _payload(route: DriverRoute, stop: StopState) -> dict[str, Any]:
+def _payload(route: RouteState, stop: StopState) -> dict[str, Any]:
     return {"order_id": stop.order_id, "stop_id": stop.id, "route_id": route.id,
             "driver_id": route.driver_id, "eta": stop.eta.isoformat(),
             "eta_low": stop.eta_low.isoformat(), "eta_high": stop.eta_high.isoformat()}
 
 
-def _notify(db: Session, route: DriverRoute, remaining: Sequence[StopState],
+def _notify(db: Session, route: RouteState, remaining: Sequence[StopState],
             statuses: dict[int, str], under_way: bool, now: datetime,
             limits: EtaLimits) -> tuple[list[int], int | None]:
     """Tell customers of out-for-delivery orders when their ETA moved by more than the

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from dispatch.db.base import utcnow
@@ -21,7 +21,7 @@ from dispatch.db.uow import UnitOfWork
 from dispatch.errors import NotFound
 from dispatch.fleet.models import Driver
 from dispatch.orders.domain import OrderStatus
-from dispatch.orders.models import Order, OrderEvent
+from dispatch.orders.models import Order, OrderEvent, OrderLine
 from dispatch.returns.domain import returnable_quantities
 from dispatch.returns.reading import units_in_returns
 from dispatch.settings import Settings
@@ -85,13 +85,18 @@ def tracked_order(db: Session, token: str, *, reveal_days: int, now: datetime,
     if lock:
         query = query.with_for_update(of=Order)
     order = db.scalars(query).one_or_none()
+    _check_revealed(order, reveal_days, now)
+    return order
+
+
+def _check_revealed(order, reveal_days: int, now: datetime) -> None:
+    """404 for no order, or one that ended more than ``reveal_days`` ago."""
     if order is None:
         raise unknown_link()
     if order.status in ENDED:
         ended_at = order.delivered_at or order.updated_at
         if now > ended_at + timedelta(days=reveal_days):
             raise unknown_link()
-    return order
 
 
 def may_reschedule(order: Order) -> bool:
@@ -99,42 +104,59 @@ def may_reschedule(order: Order) -> bool:
     return order.status == OrderStatus.READY.value and order.delivery_attempts > 0
 
 
+# The lookup's statements, built once: customers refresh the link every few seconds,
+# and building a statement costs about as much as running it. Column reads, no ORM
+# instances.
 _AHEAD = RouteStop.__table__.alias("ahead")
+_STOPS_BEFORE = (
+    select(func.count()).select_from(_AHEAD)
+    .where(_AHEAD.c.route_id == RouteStop.route_id, _AHEAD.c.sequence < RouteStop.sequence,
+           _AHEAD.c.status.in_(OPEN_STOP))
+    .scalar_subquery()
+)
+_OPEN_STOP = (
+    select(RouteStop.eta, RouteStop.eta_low, RouteStop.eta_high,
+           _STOPS_BEFORE.label("stops_before"))
+    .join(DriverRoute, DriverRoute.id == RouteStop.route_id)
+    .where(RouteStop.order_id == bindparam("order_id"), RouteStop.kind == "delivery",
+           RouteStop.status.in_(OPEN_STOP), DriverRoute.status == ACTIVE_ROUTE)
+    .order_by(RouteStop.id.desc()).limit(1)
+)
+_DRIVER = (
+    select(Driver.name, DriverPosition.lat, DriverPosition.lon, DriverPosition.recorded_at)
+    .outerjoin(DriverPosition, DriverPosition.driver_id == Driver.id)
+    .where(Driver.id == bindparam("driver_id"))
+)
+_ORDER = select(
+    Order.id, Order.status, Order.window_start, Order.window_end, Order.address_text,
+    Order.lat, Order.lon, Order.delivered_at, Order.updated_at, Order.driver_id,
+    Order.delivery_attempts,
+).where(Order.tracking_token == bindparam("token"))
+_LINES = (
+    select(OrderLine.id, OrderLine.sku_id, OrderLine.sku_code, OrderLine.quantity, Sku.name)
+    .outerjoin(Sku, Sku.id == OrderLine.sku_id)
+    .where(OrderLine.order_id == bindparam("order_id")).order_by(OrderLine.id)
+)
+_TIMELINE = (select(OrderEvent.to_status, OrderEvent.created_at, OrderEvent.reason)
+             .where(OrderEvent.order_id == bindparam("order_id")).order_by(OrderEvent.id))
 
 
 def _open_stop(db: Session, order_id: int):
     """The order's open delivery stop on an active route, with how many open stops
     precede it on that route (one read), or None."""
-    stops_before = (
-        select(func.count()).select_from(_AHEAD)
-        .where(_AHEAD.c.route_id == RouteStop.route_id, _AHEAD.c.sequence < RouteStop.sequence,
-               _AHEAD.c.status.in_(OPEN_STOP))
-        .scalar_subquery()
-    )
-    return db.execute(
-        select(RouteStop.eta, RouteStop.eta_low, RouteStop.eta_high,
-               stops_before.label("stops_before"))
-        .join(DriverRoute, DriverRoute.id == RouteStop.route_id)
-        .where(RouteStop.order_id == order_id, RouteStop.kind == "delivery",
-               RouteStop.status.in_(OPEN_STOP), DriverRoute.status == ACTIVE_ROUTE)
-        .order_by(RouteStop.id.desc()).limit(1)
-    ).first()
+    return db.execute(_OPEN_STOP, {"order_id": order_id}).first()
 
 
 def _driver_row(db: Session, driver_id: int):
     """The driver's name and last position (one read)."""
-    return db.execute(
-        select(Driver.name, DriverPosition.lat, DriverPosition.lon, DriverPosition.recorded_at)
-        .outerjoin(DriverPosition, DriverPosition.driver_id == Driver.id)
-        .where(Driver.id == driver_id)
-    ).first()
+    return db.execute(_DRIVER, {"driver_id": driver_id}).first()
 
 
 def _first_name(name: str | None) -> str | None:
     return name.split()[0] if name and name.split() else None
 
 
-def _route_view(db: Session, order: Order, rules: TrackingRules) -> dict:
+def _route_view(db: Session, order, rules: TrackingRules) -> dict:
     """ETA, stops ahead and the driver, for an order on a route."""
     if order.status not in ON_ROUTE or order.driver_id is None:
         return {}
@@ -158,20 +180,18 @@ def _route_view(db: Session, order: Order, rules: TrackingRules) -> dict:
     return view
 
 
-def _return_view(db: Session, order: Order, names: dict[int, str], rules: TrackingRules,
-                 now: datetime) -> dict:
+def _return_view(db: Session, order, lines, rules: TrackingRules, now: datetime) -> dict:
     """What may still be sent back, while the return window is open."""
     if order.status != OrderStatus.DELIVERED.value or order.delivered_at is None:
         return {}
     until = order.delivered_at + rules.return_window
     if now > until:
         return {}
-    left = returnable_quantities({line.id: line.quantity for line in order.lines},
+    left = returnable_quantities({line.id: line.quantity for line in lines},
                                  units_in_returns(db, order.id))
-    returnable = [ReturnableLine(order_line_id=line.id,
-                                 name=names.get(line.sku_id, line.sku_code),
+    returnable = [ReturnableLine(order_line_id=line.id, name=line.name or line.sku_code,
                                  quantity=left[line.id])
-                  for line in order.lines if left.get(line.id, 0) > 0]
+                  for line in lines if left.get(line.id, 0) > 0]
     return {"can_return": bool(returnable), "return_until": until, "returnable": returnable}
 
 
@@ -181,14 +201,12 @@ def track(uow: UnitOfWork, token: str, rules: TrackingRules = DEFAULT_RULES, *,
     now = now or utcnow()
     with uow:
         db = uow.db
-        order = tracked_order(db, token, reveal_days=rules.reveal_days, now=now)
-        events = db.execute(
-            select(OrderEvent.to_status, OrderEvent.created_at, OrderEvent.reason)
-            .where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
-        ).all()
-        names = dict(db.execute(
-            select(Sku.id, Sku.name).where(Sku.id.in_({line.sku_id for line in order.lines}))
-        ).all())
+        if not TOKEN_PATTERN.match(token):
+            raise unknown_link()
+        order = db.execute(_ORDER, {"token": token}).first()
+        _check_revealed(order, rules.reveal_days, now)
+        lines = db.execute(_LINES, {"order_id": order.id}).all()
+        events = db.execute(_TIMELINE, {"order_id": order.id}).all()
         reschedulable = may_reschedule(order)
         return TrackingRead(
             order_id=order.id,
@@ -197,8 +215,8 @@ def track(uow: UnitOfWork, token: str, rules: TrackingRules = DEFAULT_RULES, *,
             window_end=order.window_end,
             address=order.address_text,
             destination=Point(lat=order.lat, lon=order.lon),
-            lines=[TrackedLine(name=names.get(line.sku_id, line.sku_code),
-                               quantity=line.quantity) for line in order.lines],
+            lines=[TrackedLine(name=line.name or line.sku_code, quantity=line.quantity)
+                   for line in lines],
             timeline=[TimelineEntry(status=e.to_status, at=e.created_at,
                                     note=_CUSTOMER_NOTES.get(e.reason or ""))
                       for e in events],
@@ -207,5 +225,5 @@ def track(uow: UnitOfWork, token: str, rules: TrackingRules = DEFAULT_RULES, *,
             reschedule_latest_start=(now + timedelta(days=rules.max_days_ahead)
                                      if reschedulable else None),
             **{"driver_first_name": None, **_route_view(db, order, rules)},
-            **_return_view(db, order, names, rules, now),
+            **_return_view(db, order, lines, rules, now),
         )
