@@ -18,6 +18,8 @@ from api.routes import (
     webhooks,
 )
 
-ROUTERS = (health.router, users.router, catalog.router, stock.router, drivers.router, stoplists.router,
-           orders.router, payments.router, returns.router, tracking.router, plans.router,
-           waves.router, webhooks.router, notifications.router, stream.router)
+# Requests are matched against routers in this order: the hottest paths (customers'
+# tracking links, drivers' pings) come first.
+ROUTERS = (tracking.router, drivers.router, health.router, users.router, catalog.router,
+           stock.router, stoplists.router, orders.router, payments.router, returns.router,
+           plans.router, waves.router, webhooks.router, notifications.router, stream.router)

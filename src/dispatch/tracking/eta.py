@@ -1,8 +1,8 @@
 """The ETA engine: re-times a route's remaining stops from the driver's position and time.
 
-Called for every batch of pings that moves drivers (``refresh_drivers``) and by the stop-event code
-after an arrival, completion or failure (``refresh_route``), always inside the caller's
-transaction. The remaining stops keep their committed order and are timed by the routing
+Called for every batch of pings that moves drivers (``refresh_drivers``) and by the
+stop-event code after an arrival, completion or failure (``refresh_route``), always inside
+the caller's transaction. The remaining stops keep their committed order and are timed by the routing
 core's plan mode (``dispatch.routing.evaluate``: same great-circle matrix as planning,
 service times, waiting for windows), so a live ETA and a planned one can never disagree
 about how long a leg takes (``time_stops``). No solver search runs here: a 30-stop route

@@ -106,39 +106,46 @@ def may_reschedule(order: Order) -> bool:
 
 # The lookup's statements, built once: customers refresh the link every few seconds,
 # and building a statement costs about as much as running it. Column reads, no ORM
-# instances.
-_AHEAD = RouteStop.__table__.alias("ahead")
+# instances, and table columns rather than mapped attributes, which skips the ORM's
+# per-statement work (nothing here needs the session flushed first: it only reads).
+_ORDERS, _LINES_T, _SKUS = Order.__table__, OrderLine.__table__, Sku.__table__
+_EVENTS, _STOPS, _ROUTES = OrderEvent.__table__, RouteStop.__table__, DriverRoute.__table__
+_DRIVERS, _POSITIONS = Driver.__table__, DriverPosition.__table__
+_AHEAD = _STOPS.alias("ahead")
 _STOPS_BEFORE = (
     select(func.count()).select_from(_AHEAD)
-    .where(_AHEAD.c.route_id == RouteStop.route_id, _AHEAD.c.sequence < RouteStop.sequence,
+    .where(_AHEAD.c.route_id == _STOPS.c.route_id, _AHEAD.c.sequence < _STOPS.c.sequence,
            _AHEAD.c.status.in_(OPEN_STOP))
     .scalar_subquery()
 )
 _OPEN_STOP = (
-    select(RouteStop.eta, RouteStop.eta_low, RouteStop.eta_high,
+    select(_STOPS.c.eta, _STOPS.c.eta_low, _STOPS.c.eta_high,
            _STOPS_BEFORE.label("stops_before"))
-    .join(DriverRoute, DriverRoute.id == RouteStop.route_id)
-    .where(RouteStop.order_id == bindparam("order_id"), RouteStop.kind == "delivery",
-           RouteStop.status.in_(OPEN_STOP), DriverRoute.status == ACTIVE_ROUTE)
-    .order_by(RouteStop.id.desc()).limit(1)
+    .join(_ROUTES, _ROUTES.c.id == _STOPS.c.route_id)
+    .where(_STOPS.c.order_id == bindparam("order_id"), _STOPS.c.kind == "delivery",
+           _STOPS.c.status.in_(OPEN_STOP), _ROUTES.c.status == ACTIVE_ROUTE)
+    .order_by(_STOPS.c.id.desc()).limit(1)
 )
-_DRIVER = (
-    select(Driver.name, DriverPosition.lat, DriverPosition.lon, DriverPosition.recorded_at)
-    .outerjoin(DriverPosition, DriverPosition.driver_id == Driver.id)
-    .where(Driver.id == bindparam("driver_id"))
+# The order with its driver's name and last position (NULLs when it has no driver).
+_ORDER = (
+    select(*(_ORDERS.c[name] for name in (
+        "id", "status", "window_start", "window_end", "address_text", "lat", "lon",
+        "delivered_at", "updated_at", "driver_id", "delivery_attempts")),
+        _DRIVERS.c.name.label("driver_name"), _POSITIONS.c.lat.label("driver_lat"),
+        _POSITIONS.c.lon.label("driver_lon"),
+        _POSITIONS.c.recorded_at.label("driver_recorded_at"))
+    .outerjoin(_DRIVERS, _DRIVERS.c.id == _ORDERS.c.driver_id)
+    .outerjoin(_POSITIONS, _POSITIONS.c.driver_id == _ORDERS.c.driver_id)
+    .where(_ORDERS.c.tracking_token == bindparam("token"))
 )
-_ORDER = select(
-    Order.id, Order.status, Order.window_start, Order.window_end, Order.address_text,
-    Order.lat, Order.lon, Order.delivered_at, Order.updated_at, Order.driver_id,
-    Order.delivery_attempts,
-).where(Order.tracking_token == bindparam("token"))
 _LINES = (
-    select(OrderLine.id, OrderLine.sku_id, OrderLine.sku_code, OrderLine.quantity, Sku.name)
-    .outerjoin(Sku, Sku.id == OrderLine.sku_id)
-    .where(OrderLine.order_id == bindparam("order_id")).order_by(OrderLine.id)
+    select(_LINES_T.c.id, _LINES_T.c.sku_id, _LINES_T.c.sku_code, _LINES_T.c.quantity,
+           _SKUS.c.name)
+    .outerjoin(_SKUS, _SKUS.c.id == _LINES_T.c.sku_id)
+    .where(_LINES_T.c.order_id == bindparam("order_id")).order_by(_LINES_T.c.id)
 )
-_TIMELINE = (select(OrderEvent.to_status, OrderEvent.created_at, OrderEvent.reason)
-             .where(OrderEvent.order_id == bindparam("order_id")).order_by(OrderEvent.id))
+_TIMELINE = (select(_EVENTS.c.to_status, _EVENTS.c.created_at, _EVENTS.c.reason)
+             .where(_EVENTS.c.order_id == bindparam("order_id")).order_by(_EVENTS.c.id))
 
 
 def _open_stop(db: Session, order_id: int):
@@ -147,21 +154,16 @@ def _open_stop(db: Session, order_id: int):
     return db.execute(_OPEN_STOP, {"order_id": order_id}).first()
 
 
-def _driver_row(db: Session, driver_id: int):
-    """The driver's name and last position (one read)."""
-    return db.execute(_DRIVER, {"driver_id": driver_id}).first()
-
-
 def _first_name(name: str | None) -> str | None:
     return name.split()[0] if name and name.split() else None
 
 
 def _route_view(db: Session, order, rules: TrackingRules) -> dict:
-    """ETA, stops ahead and the driver, for an order on a route."""
+    """ETA, stops ahead and the driver, for an order on a route (``order``: a ``_ORDER``
+    row, which carries the driver's name and position)."""
     if order.status not in ON_ROUTE or order.driver_id is None:
         return {}
-    driver = _driver_row(db, order.driver_id)
-    first_name = _first_name(driver.name) if driver is not None else None
+    first_name = _first_name(order.driver_name)
     view: dict = {"driver_first_name": first_name}
     stop = _open_stop(db, order.id)
     if stop is None:
@@ -170,10 +172,11 @@ def _route_view(db: Session, order, rules: TrackingRules) -> dict:
         return view
     position = None
     if (order.status == OrderStatus.OUT_FOR_DELIVERY.value
-            and stop.stops_before <= rules.reveal_stops and driver.lat is not None):
-        position = ApproximatePosition(lat=round(driver.lat, POSITION_DECIMALS),
-                                       lon=round(driver.lon, POSITION_DECIMALS),
-                                       recorded_at=driver.recorded_at.replace(microsecond=0))
+            and stop.stops_before <= rules.reveal_stops and order.driver_lat is not None):
+        position = ApproximatePosition(
+            lat=round(order.driver_lat, POSITION_DECIMALS),
+            lon=round(order.driver_lon, POSITION_DECIMALS),
+            recorded_at=order.driver_recorded_at.replace(microsecond=0))
     view.update(eta=EtaWindow(eta=stop.eta, low=stop.eta_low, high=stop.eta_high),
                 stops_before=stop.stops_before,
                 driver=TrackedDriver(first_name=first_name, position=position))
