@@ -2,6 +2,7 @@
 
 from api.routes import (
     catalog,
+    console,
     drivers,
     health,
     notifications,
@@ -22,4 +23,5 @@ from api.routes import (
 # tracking links, drivers' pings) come first.
 ROUTERS = (tracking.router, drivers.router, health.router, users.router, catalog.router,
            stock.router, stoplists.router, orders.router, payments.router, returns.router,
-           plans.router, waves.router, webhooks.router, notifications.router, stream.router)
+           plans.router, waves.router, webhooks.router, notifications.router, stream.router,
+           console.router)

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
         description="most pings written in one transaction (1: a transaction per ping)",
     )
 
+    map_tile_url: str | None = Field(
+        None, max_length=500,
+        description="tile URL template for the dispatcher map (e.g. a local tile server); "
+                    "none: a plain background, nothing fetched",
+    )
+    map_tile_attribution: str = Field("", max_length=300, description="shown under the tiles")
+
     tracking_reveal_days: int = Field(
         14, ge=0, le=365, description="tracking links go dark this long after an order ends"
     )

@@ -139,6 +139,7 @@ POLICY: list[Row] = [
     Row("PUT", "/warehouses/{warehouse_id}/batch-policy", frozenset({ADMIN, DISPATCHER}),
         lambda s: {"kind": "on_demand"}),
     Row("GET", "/waves", frozenset({ADMIN, DISPATCHER})),
+    Row("GET", "/console/snapshot", frozenset({ADMIN, DISPATCHER})),
     # Orders: placed and planned by dispatchers, picked by operators, carried by drivers;
     # everyone reads them (drivers only their own).
     Row("POST", "/orders", frozenset({ADMIN, DISPATCHER}), lambda s: order_body()),
@@ -193,7 +194,10 @@ POLICY: list[Row] = [
 NOT_API = {"/openapi.json", "/docs", "/docs/assets", "/docs/oauth2-redirect", "/redoc"}
 # Public on purpose: the customer's tracking link, whose token is the only key
 # (tests/api/test_tracking.py checks it reveals one order and nothing else).
-PUBLIC = {("GET", "/health"), ("GET", "/health/ready"), ("GET", "/track/{token}"), ("GET", "/track/{token}/page"),
+# The dispatcher page and its scripts carry no data: the page asks for a token and sends
+# it with every API call.
+PUBLIC = {("GET", "/health"), ("GET", "/health/ready"), ("GET", "/"), ("GET", "/static/{name}"),
+          ("GET", "/track/{token}"), ("GET", "/track/{token}/page"),
           ("POST", "/track/{token}/reschedule"), ("POST", "/track/{token}/returns")}
 
 

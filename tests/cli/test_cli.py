@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIO = ROOT / "scenarios" / "restaurant-lunch.yaml"
+SCENARIO = ROOT / "scenarios" / "problems" / "restaurant-lunch.yaml"
 SOLOMON = ROOT.parent / "shared" / "benchmarks" / "solomon"
 LILIM = ROOT.parent / "shared" / "benchmarks" / "lilim100"
 

@@ -6,7 +6,8 @@ import pytest
 
 from dispatch.routing.problem_file import load_problem, parse_time, problem_from_dict
 
-SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "restaurant-lunch.yaml"
+SCENARIO = (Path(__file__).resolve().parents[2] / "scenarios" / "problems"
+            / "restaurant-lunch.yaml")
 
 
 def document(**changes):

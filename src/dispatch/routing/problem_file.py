@@ -76,7 +76,7 @@ def _known(item: Mapping[str, Any], allowed: set[str], where: str) -> None:
 
 
 def problem_from_dict(data: Mapping[str, Any]) -> Problem:
-    """Build and validate a :class:`Problem`; see ``scenarios/*.yaml`` for the layout."""
+    """Build and validate a :class:`Problem`; see ``scenarios/problems/*.yaml`` for the layout."""
     if not isinstance(data, Mapping):
         raise ValueError("problem: expected a mapping at the top level")
     _known(data, {"name", "description", "depots", "vehicles", "stops", "pairs", "locks",
