@@ -16,9 +16,11 @@ def _loaded_after(module: str) -> set[str]:
     return set(out.split())
 
 
-def test_routing_core_imports_neither_web_nor_database():
-    """`dispatch.routing` loads neither FastAPI/Starlette nor SQLAlchemy."""
-    loaded = _loaded_after("dispatch.routing")
+@pytest.mark.parametrize("package", ["dispatch.routing", "dispatch.scenarios"])
+def test_pure_libraries_import_neither_web_nor_database(package):
+    """The routing core and the scenario library load neither FastAPI/Starlette nor
+    SQLAlchemy (both are used from notebooks)."""
+    loaded = _loaded_after(package)
     assert not {m for m in loaded if m.split(".")[0] in ("fastapi", "starlette", "sqlalchemy")}
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import HTMLResponse
 
 from api.deps import IfMatchDep, PageDep, SettingsDep, UowDep, caller, etag, get_database
 from dispatch.auth.roles import Role
 from dispatch.common.schemas import Id, Page
+from dispatch.console.page import map_headers
 from dispatch.db.database import Database
 from dispatch.planning import commit, service
+from dispatch.planning.plan_map import plan_map_html
 from dispatch.planning.schemas import PlanCreate, PlanRead, PlanStatus
 from dispatch.tracking.eta import EtaLimits
 
@@ -49,6 +52,16 @@ def get_plan(plan_id: Id, database: DatabaseDep, principal: Planner,
     plan = service.get_plan(database, plan_id)
     response.headers["ETag"] = etag(plan.version)
     return plan
+
+
+@router.get("/{plan_id}/map.html", response_class=HTMLResponse, include_in_schema=False)
+def plan_map(plan_id: Id, database: DatabaseDep, settings: SettingsDep,
+             principal: Planner) -> HTMLResponse:
+    """The plan drawn as an offline map (the routing core's map: same colours as
+    ``dispatch solve --map``); 409 until the plan is done."""
+    html = plan_map_html(database, plan_id, tile_url=settings.map_tile_url,
+                         tile_attribution=settings.map_tile_attribution or None)
+    return HTMLResponse(html, headers=map_headers(settings.map_tile_url))
 
 
 @router.post("/{plan_id}/commit", responses={

@@ -140,6 +140,7 @@ POLICY: list[Row] = [
         lambda s: {"kind": "on_demand"}),
     Row("GET", "/waves", frozenset({ADMIN, DISPATCHER})),
     Row("GET", "/console/snapshot", frozenset({ADMIN, DISPATCHER})),
+    Row("GET", "/plans/{plan_id}/map.html", frozenset({ADMIN, DISPATCHER})),
     # Orders: placed and planned by dispatchers, picked by operators, carried by drivers;
     # everyone reads them (drivers only their own).
     Row("POST", "/orders", frozenset({ADMIN, DISPATCHER}), lambda s: order_body()),

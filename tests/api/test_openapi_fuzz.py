@@ -127,7 +127,8 @@ def test_admin_requests_on_postgresql(label, postgres_api):
 
 # HTML pages answer errors with an HTML page, not problem+json, so they stay out of the
 # schema; tests/api/test_tracking_page.py covers them.
-HTML_PAGES = {"GET /track/{token}/page", "GET /", "GET /static/{name}"}
+HTML_PAGES = {"GET /track/{token}/page", "GET /", "GET /static/{name}",
+              "GET /plans/{plan_id}/map.html"}
 
 
 def test_every_endpoint_is_in_the_schema():

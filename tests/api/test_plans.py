@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.problems import PROBLEM_JSON
+from dispatch.maps.plan_map import PALETTE
 from dispatch.planning import worker
 from dispatch.planning.models import Plan
 from dispatch.settings import Settings
@@ -84,6 +86,36 @@ def test_one_real_solve_through_the_process_pool(client, world, database):
     assert stop["load_after"] == {"weight_g": 0, "volume_ml": 0}
     assert route["max_load"] == {"weight_g": 800, "volume_ml": 1500}  # one retro clock
     assert stop["window_start"] <= stop["eta"] <= stop["window_end"]
+
+
+def test_a_plan_is_drawn_as_the_routing_cores_offline_map(client, world, database):
+    on_shift(database, world, "ana")
+    ready_order(database, world)
+    headers = world.auth("dispatcher")
+    plan = client.post("/plans", json=_body(world), headers=headers).json()
+    assert wait_for_plan(client, plan["id"], headers)["status"] == "done"
+    r = client.get(f"/plans/{plan['id']}/map.html", headers=headers)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    assert "dsp-stop" in r.text and f"background:{PALETTE[0]}" in r.text  # route 1's colour
+    assert re.findall(r"https?://", r.text) == []  # nothing a browser could fetch
+    missing = _problem(client.get("/plans/7654321/map.html", headers=headers), 404)
+    assert missing["field"] == "plan_id"
+    assert client.get(f"/plans/{plan['id']}/map.html",
+                      headers=world.auth("driver")).status_code == 403
+
+
+def test_a_plan_not_yet_solved_has_no_map(client, world, database):
+    with database.uow() as uow:
+        plan = Plan(status="queued", warehouse_ids=[world.warehouses["MC"]], params={},
+                    origin_at=datetime.now(UTC), snapshot={}, version=1)
+        uow.db.add(plan)
+        uow.db.flush()
+        plan_id = plan.id
+        uow.commit()
+    body = _problem(client.get(f"/plans/{plan_id}/map.html",
+                               headers=world.auth("dispatcher")), 409)
+    assert "queued" in body["detail"]
 
 
 def test_caps_are_422_saying_how_many_and_the_cap(capped, world, database):

@@ -52,6 +52,19 @@ def page_headers(tile_url: str | None) -> dict[str, str]:
             "Cache-Control": "no-store"}
 
 
+def map_headers(tile_url: str | None) -> dict[str, str]:
+    """For a folium map document (inline script and styles, Leaflet inlined): it may
+    load nothing from anywhere, except tiles from the configured tile server."""
+    tiles = tile_origin(tile_url)
+    policy = "; ".join([
+        "default-src 'none'", "script-src 'unsafe-inline'", "style-src 'unsafe-inline'",
+        "img-src data:" + (f" {tiles}" if tiles else ""), "connect-src 'none'",
+        "base-uri 'none'", "form-action 'none'",
+    ])
+    return {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store"}
+
+
 @lru_cache(maxsize=8)
 def static_file(name: str) -> tuple[str, str] | None:
     """(content, media type) of a file the page loads; None for anything else."""

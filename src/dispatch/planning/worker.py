@@ -27,6 +27,7 @@ from dispatch.db.base import utcnow
 from dispatch.db.database import Database
 from dispatch.errors import DomainError
 from dispatch.planning.diff import plan_diff
+from dispatch.planning.inputs_codec import inputs_to_dict
 from dispatch.planning.models import Plan
 from dispatch.planning.problem_builder import PlanInputs, build_problem
 from dispatch.planning.results import render_result
@@ -138,6 +139,9 @@ def _run(database: Database, plan_id: int, inputs: PlanInputs, params: SolvePara
             return
         solution = _solution(inputs, params, max_workers)
         result = render_result(inputs, build_problem(inputs), solution)
+        # What the plan's map is drawn from (``plan_map``): the problem's inputs and the
+        # routing core's own solution.
+        result["drawing"] = {"inputs": inputs_to_dict(inputs), "solution": solution.to_dict()}
         diff = (plan_diff(inputs.stops, result)
                 if any(s.driver_id is not None for s in inputs.stops) else None)
         _set(database, plan_id, RUNNING, status=DONE, result=result, diff=diff,
