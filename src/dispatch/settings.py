@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     plan_time_limit_max: float = Field(
         60.0, gt=0, le=3600, description="longest search a plan request may ask for (422 above)"
     )
+    plan_solution_limit: int | None = Field(
+        None, ge=1, le=1_000_000,
+        description="stop each search after this many improving solutions, on one core: "
+                    "the same inputs then give the same plan (the day simulator sets it)",
+    )
     plan_max_stops: int = Field(500, ge=1, description="stops per plan (422 above)")
     plan_max_drivers: int = Field(50, ge=1, description="drivers per plan (422 above)")
     plan_max_concurrent: int = Field(

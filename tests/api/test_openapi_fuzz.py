@@ -125,8 +125,8 @@ def test_admin_requests_on_postgresql(label, postgres_api):
     _fuzz(label, app, world.auth("admin"), POSTGRES_EXAMPLES)
 
 
-# HTML pages answer errors with an HTML page, not problem+json, so they stay out of the
-# schema; tests/api/test_tracking_page.py covers them.
+# HTML pages and files stay out of the schema (the tracking page answers errors with an
+# HTML page); tests/api/test_tracking_page.py, test_console.py and test_plans.py cover them.
 HTML_PAGES = {"GET /track/{token}/page", "GET /", "GET /static/{name}",
               "GET /plans/{plan_id}/map.html"}
 
@@ -134,7 +134,7 @@ HTML_PAGES = {"GET /track/{token}/page", "GET /", "GET /static/{name}",
 def test_every_endpoint_is_in_the_schema():
     """Every endpoint of the access policy (which test_access_matrix.py holds equal to the
     app's routes) is in the schema, so none escapes the passes above, except HTML pages."""
-    assert set(LABELS) == {f"{row.method} {row.path}" for row in POLICY} | {
+    assert set(LABELS) == ({f"{row.method} {row.path}" for row in POLICY} | {
         f"{method} {path}" for method, path in PUBLIC
-    } - HTML_PAGES
+    }) - HTML_PAGES
     assert DRIVER_LABELS and set(DRIVER_LABELS) <= set(LABELS)

@@ -9,6 +9,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from dispatch.common import clock
+
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -20,8 +22,9 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC (never naive)."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware in UTC (never naive); simulated in a simulated
+    day (``dispatch.common.clock``)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -8,6 +8,7 @@ worker. Reading serves the stored result; the solve itself never runs on a reque
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 
@@ -24,6 +25,13 @@ from dispatch.planning.schemas import PlanCreate, PlanRead
 from dispatch.planning.snapshot import take_snapshot
 from dispatch.routing import SolveParams
 from dispatch.settings import Settings
+
+
+class PlanRunner(Protocol):
+    """Solves a stored, queued plan (``worker.start``, ``worker.run_inline``)."""
+
+    def __call__(self, database: Database, plan_id: int, inputs: PlanInputs,
+                 params: SolveParams, *, max_workers: int, token: object) -> object: ...
 
 
 def plan_read(plan: Plan) -> PlanRead:
@@ -61,8 +69,11 @@ def _check_caps(inputs: PlanInputs, settings: Settings) -> None:
 
 
 def request_plan(database: Database, cmd: PlanCreate, principal: Principal, settings: Settings,
-                 *, now: datetime | None = None) -> PlanRead:
-    """Snapshot, check and queue a plan; the answer is the queued plan (status queued)."""
+                 *, now: datetime | None = None,
+                 runner: PlanRunner = worker.start) -> PlanRead:
+    """Snapshot, check and queue a plan; the answer is the queued plan (status queued).
+    ``runner`` solves it: in the background by default, ``worker.run_inline`` before
+    returning (the day simulator)."""
     time_limit = _time_limit(cmd, settings)
     now = now or utcnow()
     with database.uow() as uow:
@@ -88,9 +99,10 @@ def request_plan(database: Database, cmd: PlanCreate, principal: Principal, sett
             uow.db.flush()
             read = plan_read(plan)
             uow.commit()
-            worker.start(database, plan.id, inputs,
-                         SolveParams(time_limit=time_limit, objective=cmd.objective),
-                         max_workers=settings.plan_max_concurrent, token=token)
+            runner(database, plan.id, inputs,
+                   SolveParams(time_limit=time_limit, objective=cmd.objective,
+                               solution_limit=settings.plan_solution_limit),
+                   max_workers=settings.plan_max_concurrent, token=token)
         except BaseException:
             worker.slots.give_back(token)
             raise

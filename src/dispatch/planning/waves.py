@@ -33,7 +33,7 @@ from dispatch.errors import DomainError, Invalid
 from dispatch.fleet.models import Driver, DriverShift
 from dispatch.orders.domain import OrderStatus
 from dispatch.orders.models import Order, OrderEvent
-from dispatch.planning import service
+from dispatch.planning import service, worker
 from dispatch.planning.batching import (
     MAX_PERIOD,
     BatchPolicy,
@@ -49,6 +49,7 @@ from dispatch.planning.models import Plan
 from dispatch.planning.recovery import fail_stuck_plans
 from dispatch.planning.results import work_ref
 from dispatch.planning.schemas import PlanCreate
+from dispatch.planning.service import PlanRunner
 from dispatch.planning.snapshot import ACTIVE, OPEN_STOP
 from dispatch.planning.wave_commit import SYSTEM, WAVE, commit_finished_waves
 from dispatch.planning.wave_schemas import (
@@ -281,9 +282,10 @@ def _locked(db: Session, warehouse_id: int) -> bool:
                           {"c": LOCK_CLASS, "w": warehouse_id}))
 
 
-def _request(database: Database, settings: Settings, entry: WaveStatus, now: datetime) -> int:
+def _request(database: Database, settings: Settings, entry: WaveStatus, now: datetime,
+             runner: PlanRunner) -> int:
     cmd = PlanCreate(warehouse_ids=[entry.warehouse_id])
-    plan = service.request_plan(database, cmd, SYSTEM, settings, now=now)
+    plan = service.request_plan(database, cmd, SYSTEM, settings, now=now, runner=runner)
     marker: dict[str, Any] = {"trigger": entry.reason, "auto_commit": settings.wave_auto_commit}
     with database.uow() as uow:  # tag it, so the next pass knows to commit it
         uow.db.execute(update(Plan).where(Plan.id == plan.id).values(
@@ -294,7 +296,7 @@ def _request(database: Database, settings: Settings, entry: WaveStatus, now: dat
 
 
 def _start_wave(database: Database, settings: Settings, warehouse_id: int,
-                now: datetime) -> int | None:
+                now: datetime, runner: PlanRunner) -> int | None:
     """Start the warehouse's wave if it is (still) due; the plan id, or None."""
     with database.uow() as uow:
         if not _locked(uow.db, warehouse_id):
@@ -303,14 +305,16 @@ def _start_wave(database: Database, settings: Settings, warehouse_id: int,
         if not entry.due:
             return None
         if uow.db.get_bind().dialect.name == "postgresql":  # keep the lock while queueing
-            return _request(database, settings, entry, now)
+            return _request(database, settings, entry, now, runner)
     # SQLite: this transaction holds the write lock (BEGIN IMMEDIATE); release it first.
-    return _request(database, settings, entry, now)
+    return _request(database, settings, entry, now, runner)
 
 
-def run_due_waves(database: Database, settings: Settings, *, now: datetime) -> list[int]:
+def run_due_waves(database: Database, settings: Settings, *, now: datetime,
+                  runner: PlanRunner = worker.start) -> list[int]:
     """One scheduler pass: fail stuck plans, commit finished automatic waves (when
-    ``wave_auto_commit``), then start every wave that is due. Returns the plans started.
+    ``wave_auto_commit``), then start every wave that is due (solved by ``runner``).
+    Returns the plans started.
     A warehouse whose wave cannot start (no slot, too many stops) is logged and skipped."""
     fail_stuck_plans(database, settings, now=now)
     if settings.wave_auto_commit:
@@ -320,7 +324,7 @@ def run_due_waves(database: Database, settings: Settings, *, now: datetime) -> l
     started = []
     for warehouse_id in due:
         try:
-            plan_id = _start_wave(database, settings, warehouse_id, now)
+            plan_id = _start_wave(database, settings, warehouse_id, now, runner)
         except DomainError as error:
             log.warning("wave for warehouse %s not started: %s", warehouse_id, error.detail)
         except Exception:

@@ -133,11 +133,12 @@ def _set(database: Database, plan_id: int, from_status: str | tuple[str, ...],
 
 
 def _run(database: Database, plan_id: int, inputs: PlanInputs, params: SolveParams,
-         max_workers: int, token: object) -> None:
+         max_workers: int, token: object, in_process: bool = False) -> None:
     try:
         if not _set(database, plan_id, QUEUED, status=RUNNING, started_at=utcnow()):
             return
-        solution = _solution(inputs, params, max_workers)
+        solution = (Solution.from_dict(solve_inputs(inputs, params)) if in_process
+                    else _solution(inputs, params, max_workers))
         result = render_result(inputs, build_problem(inputs), solution)
         # What the plan's map is drawn from (``plan_map``): the problem's inputs and the
         # routing core's own solution.
@@ -166,3 +167,11 @@ def start(database: Database, plan_id: int, inputs: PlanInputs, params: SolvePar
                               args=(database, plan_id, inputs, params, max_workers, token))
     thread.start()
     return thread
+
+
+def run_inline(database: Database, plan_id: int, inputs: PlanInputs, params: SolveParams, *,
+               max_workers: int, token: object) -> None:
+    """Solve plan ``plan_id`` here and now, in this thread and process, and store the
+    result before returning: what the day simulator uses, so a simulated clock applies
+    and (with ``solution_limit``) the same day gives the same plans."""
+    _run(database, plan_id, inputs, params, max_workers, token, in_process=True)

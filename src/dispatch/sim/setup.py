@@ -1,0 +1,100 @@
+"""A scenario's operation written into a fresh database through the services: warehouses
+with their batching policies, the catalogue and opening stock, drivers with their day's
+shifts, and the staff and driver principals the simulated actors act as."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from dispatch.auth.roles import Role
+from dispatch.auth.service import Principal, create_user
+from dispatch.db.database import Database
+from dispatch.fleet.models import Driver, DriverShift
+from dispatch.planning import waves
+from dispatch.planning.wave_schemas import BatchPolicyIn
+from dispatch.scenarios.schema import Scenario
+from dispatch.stock.domain import MovementKind
+from dispatch.stock.ledger import ensure_level, move
+from dispatch.stock.models import Sku, Warehouse
+
+
+@dataclass(frozen=True)
+class SimDriver:
+    """One simulated driver: who they are in the service, and how fast they ride."""
+
+    id: int
+    name: str
+    depot: str
+    warehouse_id: int
+    speed_factor: float
+    principal: Principal
+
+
+@dataclass
+class Operation:
+    """What the simulator needs to act on the seeded database."""
+
+    warehouses: dict[str, int] = field(default_factory=dict)  # depot id -> warehouse id
+    skus: dict[str, int] = field(default_factory=dict)
+    drivers: list[SimDriver] = field(default_factory=list)
+    dispatcher: Principal | None = None
+    operator: Principal | None = None
+
+    def driver(self, driver_id: int) -> SimDriver:
+        return next(d for d in self.drivers if d.id == driver_id)
+
+
+def seed_operation(database: Database, scenario: Scenario, day_start: datetime) -> Operation:
+    """Write the scenario's depots, catalogue, stock, fleet and shifts for the day that
+    starts at ``day_start`` (local midnight, aware)."""
+    op = Operation()
+    with database.uow() as uow:
+        db = uow.db
+        for depot in scenario.depots:
+            warehouse = Warehouse(code=depot.id.upper()[:32], name=depot.name,
+                                  lat=depot.lat, lon=depot.lon)
+            db.add(warehouse)
+            db.flush()
+            op.warehouses[depot.id] = warehouse.id
+        for item in scenario.catalogue.skus:
+            sku = Sku(code=item.code, name=item.name, price_minor=item.price_minor,
+                      currency=item.currency, weight_g=item.weight_g,
+                      volume_ml=item.volume_ml, skills=list(item.skills))
+            db.add(sku)
+            db.flush()
+            op.skus[item.code] = sku.id
+        for depot_id, levels in scenario.catalogue.opening_stock.items():
+            for code, quantity in levels.items():
+                warehouse_id, sku_id = op.warehouses[depot_id], op.skus[code]
+                ensure_level(db, warehouse_id, sku_id)
+                if quantity:
+                    move(db, warehouse_id=warehouse_id, sku_id=sku_id,
+                         kind=MovementKind.RECEIPT, quantity=quantity, reference="opening stock")
+        for role in (Role.DISPATCHER, Role.OPERATOR):
+            user, _ = create_user(db=db, name=f"sim-{role.value}", role=role)
+            principal = Principal(user.id, user.name, role, None)
+            setattr(op, role.value, principal)
+        for group in scenario.fleet:
+            for name in group.names():
+                driver = Driver(name=name, warehouse_id=op.warehouses[group.depot],
+                                vehicle=group.vehicle, capacity_weight_g=group.capacity_weight_g,
+                                capacity_volume_ml=group.capacity_volume_ml,
+                                skills=list(group.skills))
+                db.add(driver)
+                db.flush()
+                for start, end in group.shifts:
+                    db.add(DriverShift(driver_id=driver.id, cancelled=False, version=1,
+                                       starts_at=day_start + timedelta(minutes=int(start)),
+                                       ends_at=day_start + timedelta(minutes=int(end))))
+                user, _ = create_user(db=db, name=f"sim-{name}", role=Role.DRIVER,
+                                      driver_id=driver.id)
+                op.drivers.append(SimDriver(
+                    driver.id, name, group.depot, op.warehouses[group.depot],
+                    float(group.speed_factor),
+                    Principal(user.id, user.name, Role.DRIVER, driver.id)))
+        uow.commit()
+    for depot in scenario.depots:
+        waves.set_policy(database.uow(), op.warehouses[depot.id],
+                         BatchPolicyIn.model_validate(depot.batching.as_config()))
+    return op
