@@ -68,6 +68,7 @@ def kernel_manager(tmp_path: Path) -> KernelManager:
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
     specs = KernelSpecManager(kernel_dirs=[str(spec_dir.parent)], ensure_native_kernel=False)
     return KernelManager(kernel_name="dispatch-venv", kernel_spec_manager=specs,
+                         connection_file=str(tmp_path / "connection.json"),
                          transport="ipc", ip=str(tmp_path / "kernel-ipc"))
 
 

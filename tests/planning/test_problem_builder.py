@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dispatch.planning.problem_builder import (
+    AT_DEPOT,
     WINDOW_PASSED,
     PlanInputs,
     StopInput,
@@ -46,7 +47,9 @@ def test_stops_carry_kind_demand_window_and_service_time():
     delivery, pickup = built.problem.stop("order:1"), built.problem.stop("return:2")
     assert delivery.kind is StopKind.DELIVERY and pickup.kind is StopKind.PICKUP
     assert dict(delivery.demand) == {"weight_g": 300, "volume_ml": 100}
-    assert delivery.skills == {"fridge"} and delivery.service_time == 120
+    # Not on board yet: only a driver still at the warehouse can take it.
+    assert delivery.skills == {"fridge", AT_DEPOT} and delivery.service_time == 120
+    assert AT_DEPOT not in pickup.skills
     assert delivery.windows[0].start == 0 and delivery.windows[0].end == 4 * 3600
 
 
@@ -146,3 +149,18 @@ def test_builder_needs_no_database_or_web_framework():
     loaded = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                             text=True, cwd=root).stdout
     assert "sqlalchemy" not in loaded and "fastapi" not in loaded
+
+
+def test_a_driver_under_way_takes_new_pickups_but_no_new_deliveries():
+    """Goods are loaded at the warehouse: a van on the road gets the new pickup, the
+    new delivery waits for a van that has not left (or for the next route)."""
+    on_road = van(1, position=NEAR)
+    inputs = PlanInputs(origin=ORIGIN, vehicles=(on_road,),
+                        stops=(work("order:1"), work("return:2", kind="pickup")))
+    solution = solve(build_problem(inputs).problem, SolveParams(time_limit=1, solution_limit=20))
+    assert [v.stop_id for r in solution.routes for v in r.visits] == ["return:2"]
+    assert [u.stop_id for u in solution.unassigned] == ["order:1"]
+    at_home = van(2)
+    inputs = PlanInputs(origin=ORIGIN, vehicles=(on_road, at_home), stops=(work("order:1"),))
+    solution = solve(build_problem(inputs).problem, SolveParams(time_limit=1, solution_limit=20))
+    assert solution.route_of("driver:2").visits[0].stop_id == "order:1"

@@ -112,6 +112,12 @@ def seconds_after(origin: datetime, at: datetime) -> float:
     return (at - origin).total_seconds()
 
 
+AT_DEPOT = "at-depot"
+"""A skill only drivers who have not left their warehouse have, and every delivery not yet
+on board needs: the goods are loaded at the warehouse and a route is one trip, so a driver
+under way can take new pickups but no new deliveries until their next route."""
+
+
 def _locked(stop: StopInput, allow_moving_dispatched: bool) -> bool:
     return stop.arrived or (stop.dispatched and not allow_moving_dispatched)
 
@@ -125,7 +131,7 @@ def _vehicle(inputs: PlanInputs, v: VehicleInput) -> Vehicle:
         id=vehicle_id(v.driver_id), start=GeoPoint(*(v.position if under_way else v.home)),
         end=GeoPoint(*v.home), shift=TimeWindow(start, max(start, end)),
         capacity={WEIGHT: v.capacity_weight_g, VOLUME: v.capacity_volume_ml},
-        skills=v.skills, cost_per_km=w.cost_per_km, cost_per_hour=w.cost_per_hour,
+        skills=v.skills if under_way else v.skills | {AT_DEPOT}, cost_per_km=w.cost_per_km, cost_per_hour=w.cost_per_hour,
         fixed_cost=w.fixed_cost_per_driver, available_from=0.0 if under_way else None,
     )
 
@@ -142,7 +148,7 @@ def _leads(vehicles: Sequence[Vehicle], stops: Sequence[StopInput]) -> dict[str,
             for j, stop in enumerate(stops)}
 
 
-def _stop(inputs: PlanInputs, s: StopInput, *, open_window: bool) -> Stop:
+def _stop(inputs: PlanInputs, s: StopInput, *, open_window: bool, on_board: bool) -> Stop:
     start = seconds_after(inputs.origin, s.window_start)
     end = seconds_after(inputs.origin, s.window_end)
     return Stop(
@@ -150,7 +156,8 @@ def _stop(inputs: PlanInputs, s: StopInput, *, open_window: bool) -> Stop:
         kind=StopKind.PICKUP if s.kind == "pickup" else StopKind.DELIVERY,
         windows=() if open_window else (TimeWindow(start, max(start, end)),),
         service_time=s.service_seconds, demand={WEIGHT: s.weight_g, VOLUME: s.volume_ml},
-        skills=s.skills, priority=max(0, s.priority),
+        skills=s.skills if on_board or s.kind == "pickup" else s.skills | {AT_DEPOT},
+        priority=max(0, s.priority),
     )
 
 
@@ -171,9 +178,10 @@ def build_problem(inputs: PlanInputs) -> BuiltProblem:
     meetable, lost = split_unmeetable(ready, now=inputs.origin, min_lead=_leads(vehicles, free))
     keep = {item.id for item in meetable}
     lead_of = _leads(vehicles, locked)
-    stops = [_stop(inputs, s, open_window=s.window_end < inputs.origin + lead_of[s.id])
-             for s in locked]
-    stops += [_stop(inputs, s, open_window=False) for s in free if s.id in keep]
+    stops = [_stop(inputs, s, open_window=s.window_end < inputs.origin + lead_of[s.id],
+                   on_board=s.dispatched or s.arrived) for s in locked]
+    stops += [_stop(inputs, s, open_window=False, on_board=s.dispatched or s.arrived)
+              for s in free if s.id in keep]
     pinned = {s.id: vehicle_id(s.driver_id) for s in locked if not s.arrived}
     frozen: dict[str, list[str]] = {}
     for s in sorted((s for s in locked if s.arrived), key=lambda s: (s.eta or inputs.origin)):

@@ -296,7 +296,7 @@ def _request(database: Database, settings: Settings, entry: WaveStatus, now: dat
 
 
 def _start_wave(database: Database, settings: Settings, warehouse_id: int,
-                now: datetime, runner: PlanRunner) -> int | None:
+                now: datetime, runner: PlanRunner = worker.start) -> int | None:
     """Start the warehouse's wave if it is (still) due; the plan id, or None."""
     with database.uow() as uow:
         if not _locked(uow.db, warehouse_id):
