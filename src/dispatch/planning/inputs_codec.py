@@ -27,6 +27,7 @@ def inputs_to_dict(inputs: PlanInputs) -> dict[str, Any]:
         "stops": [{k: _plain(v) for k, v in asdict(x).items()} for x in inputs.stops],
         "weights": asdict(inputs.weights),
         "allow_moving_dispatched": inputs.allow_moving_dispatched,
+        "open_windows": sorted(inputs.open_windows),
     }
 
 
@@ -57,4 +58,5 @@ def inputs_from_dict(data: dict[str, Any]) -> PlanInputs:
         stops=tuple(_typed(StopInput, s) for s in data["stops"]),
         weights=Weights(**data["weights"]),
         allow_moving_dispatched=data["allow_moving_dispatched"],
+        open_windows=frozenset(data.get("open_windows", ())),
     )

@@ -89,6 +89,8 @@ class PlanInputs:
     stops: tuple[StopInput, ...]
     weights: Weights = Weights()
     allow_moving_dispatched: bool = False
+    open_windows: frozenset[str] = frozenset()
+    """Stops on board whose window no longer binds: it could not be kept (``solving``)."""
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,8 @@ def build_problem(inputs: PlanInputs) -> BuiltProblem:
     meetable, lost = split_unmeetable(ready, now=inputs.origin, min_lead=_leads(vehicles, free))
     keep = {item.id for item in meetable}
     lead_of = _leads(vehicles, locked)
-    stops = [_stop(inputs, s, open_window=s.window_end < inputs.origin + lead_of[s.id],
+    stops = [_stop(inputs, s, open_window=(s.id in inputs.open_windows
+                                           or s.window_end < inputs.origin + lead_of[s.id]),
                    on_board=s.dispatched or s.arrived) for s in locked]
     stops += [_stop(inputs, s, open_window=False, on_board=s.dispatched or s.arrived)
               for s in free if s.id in keep]

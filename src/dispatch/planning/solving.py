@@ -13,8 +13,18 @@ from dispatch.planning.problem_builder import PlanInputs, build_problem
 from dispatch.routing import SolveParams, solve
 
 
-def solve_inputs(inputs: PlanInputs, params: SolveParams) -> dict[str, Any]:
-    """Search in this one process (the pool provides the parallelism) and return
-    ``Solution.to_dict()``, which crosses back to the parent as plain data."""
-    built = build_problem(inputs)
-    return solve(built.problem, replace(params, workers=1)).to_dict()
+def solve_inputs(inputs: PlanInputs, params: SolveParams) -> tuple[PlanInputs, dict[str, Any]]:
+    """Search in this one process (the pool provides the parallelism); return the inputs
+    finally solved and ``Solution.to_dict()``, plain data that crosses back to the parent.
+
+    A stop already on board must stay on its van even when its window can no longer be
+    kept: if the search leaves such stops out, their windows are opened and it searches
+    again (they are then served, late)."""
+    params = replace(params, workers=1)
+    solution = solve(build_problem(inputs).problem, params)
+    on_board = {s.id for s in inputs.stops if s.dispatched or s.arrived}
+    stranded = {u.stop_id for u in solution.unassigned} & on_board
+    if stranded:
+        inputs = replace(inputs, open_windows=inputs.open_windows | stranded)
+        solution = solve(build_problem(inputs).problem, params)
+    return inputs, solution.to_dict()

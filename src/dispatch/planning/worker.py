@@ -107,16 +107,22 @@ def _discard_pool(broken: ProcessPoolExecutor) -> None:
     broken.shutdown(wait=False, cancel_futures=True)
 
 
-def _solution(inputs: PlanInputs, params: SolveParams, max_workers: int) -> Solution:
+def _solution(inputs: PlanInputs, params: SolveParams, max_workers: int,
+              in_process: bool) -> tuple[PlanInputs, Solution]:
+    """The inputs finally solved (``solving.solve_inputs``) and their solution."""
     built = build_problem(inputs)
     if not built.problem.stops:  # nothing to search: no process needed
-        return evaluate(built.problem, {})
+        return inputs, evaluate(built.problem, {})
+    if in_process:
+        solved, data = solve_inputs(inputs, params)
+        return solved, Solution.from_dict(data)
     pool = _executor(max_workers)
     try:
-        return Solution.from_dict(pool.submit(solve_inputs, inputs, params).result())
+        solved, data = pool.submit(solve_inputs, inputs, params).result()
     except BrokenProcessPool:
         _discard_pool(pool)
         raise
+    return solved, Solution.from_dict(data)
 
 
 def _set(database: Database, plan_id: int, from_status: str | tuple[str, ...],
@@ -137,8 +143,7 @@ def _run(database: Database, plan_id: int, inputs: PlanInputs, params: SolvePara
     try:
         if not _set(database, plan_id, QUEUED, status=RUNNING, started_at=utcnow()):
             return
-        solution = (Solution.from_dict(solve_inputs(inputs, params)) if in_process
-                    else _solution(inputs, params, max_workers))
+        inputs, solution = _solution(inputs, params, max_workers, in_process)
         result = render_result(inputs, build_problem(inputs), solution)
         # What the plan's map is drawn from (``plan_map``): the problem's inputs and the
         # routing core's own solution.

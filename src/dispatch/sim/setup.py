@@ -95,6 +95,11 @@ def seed_operation(database: Database, scenario: Scenario, day_start: datetime) 
                     Principal(user.id, user.name, Role.DRIVER, driver.id)))
         uow.commit()
     for depot in scenario.depots:
+        # On demand means a dispatcher plans when they see work waiting; the simulated
+        # dispatcher looks every minute, which is a threshold of one ready order.
+        config = depot.batching.as_config()
+        if config["kind"] == "on_demand":
+            config = {"kind": "threshold", "min_ready": 1}
         waves.set_policy(database.uow(), op.warehouses[depot.id],
-                         BatchPolicyIn.model_validate(depot.batching.as_config()))
+                         BatchPolicyIn.model_validate(config))
     return op

@@ -1,0 +1,176 @@
+"""Simulated drivers: they leave with their committed route, ride each leg with noisy
+travel times, ping their position on the way, and report arrivals, completions and
+failed attempts through the same services the driver app calls.
+
+A driver reads their route again after every stop (as the app would), so stops a
+re-plan added on the way are picked up. Travel takes the planning matrix's time for the
+leg, divided by the vehicle's speed factor and multiplied by a noise factor.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from dispatch.db.database import Database
+from dispatch.errors import DomainError
+from dispatch.routing import GeoPoint, GreatCircleMatrix
+from dispatch.scenarios.behaviour import Behaviour
+from dispatch.sim.agenda import Agenda
+from dispatch.sim.setup import Operation, SimDriver
+from dispatch.stoplists import departure, events, reading
+from dispatch.stoplists.domain import FailureReason
+from dispatch.stoplists.schemas import ArrivedIn, CompletedIn, FailedIn, StopRead
+from dispatch.tracking.locations import PingIn, record_ping
+
+log = logging.getLogger(__name__)
+
+PING_SECONDS = 30.0
+_MATRIX = GreatCircleMatrix()
+
+
+@dataclass
+class DriverState:
+    """Where a simulated driver is and what they have done today."""
+
+    driver: SimDriver
+    lat: float
+    lon: float
+    busy: bool = False
+    driven_m: float = 0.0
+    busy_seconds: float = 0.0
+    skipped: set[int] = field(default_factory=set)  # stops the service refused to serve
+    legs: list[tuple[datetime, datetime, float, float, float, float]] = field(
+        default_factory=list)
+
+
+class Fleet:
+    """Moves every simulated driver through the agenda."""
+
+    def __init__(self, database: Database, operation: Operation, agenda: Agenda,
+                 behaviour: Behaviour, depots: dict[str, tuple[float, float]]) -> None:
+        self.database = database
+        self.agenda = agenda
+        self.behaviour = behaviour
+        self.depots = depots
+        self.states = {d.id: DriverState(d, *depots[d.depot]) for d in operation.drivers}
+
+    # --- starting a route ------------------------------------------------------------------
+    def wake_idle(self) -> None:
+        """Send every idle driver whose route is waiting on their way (at its start)."""
+        for state in self.states.values():
+            if state.busy:
+                continue
+            route = self._route(state)
+            if route is None or not self._pending(route, state):
+                continue
+            state.busy = True
+            start = max(self.agenda.now, route.planned_start)
+            self.agenda.at(start, lambda s=state: self._depart(s))
+
+    def _route(self, state: DriverState):
+        try:
+            return reading.my_route(self.database.read_uow(), state.driver.id)
+        except DomainError:  # no active route
+            return None
+
+    def _pending(self, route, state: DriverState | None = None) -> list[StopRead]:
+        skipped = state.skipped if state is not None else set()
+        return [s for s in route.stops if s.status == "pending" and s.id not in skipped]
+
+    def _depart(self, state: DriverState) -> None:
+        route = self._route(state)
+        if route is not None and route.departed_at is None:
+            try:
+                departure.depart(self.database.uow(), state.driver.principal,
+                                 now=self.agenda.now)
+            except DomainError as error:
+                log.warning("%s could not depart: %s", state.driver.name, error.detail)
+        self._next(state)
+
+    # --- riding ----------------------------------------------------------------------------
+    def _next(self, state: DriverState) -> None:
+        route = self._route(state)
+        pending = self._pending(route, state) if route is not None else []
+        if not pending:
+            home = self.depots[state.driver.depot]
+            self._ride(state, home, lambda: self._home(state))
+            return
+        stop = pending[0]
+        self._ride(state, (stop.lat, stop.lon), lambda: self._at_door(state, stop))
+
+    def _home(self, state: DriverState) -> None:
+        state.busy = False
+        self.wake_idle()
+
+    def _ride(self, state: DriverState, to: tuple[float, float], then) -> None:
+        here = GeoPoint(state.lat, state.lon)
+        there = GeoPoint(*to)
+        matrix = _MATRIX.matrix([here, there])
+        metres, seconds = float(matrix.distance[0, 1]), float(matrix.duration[0, 1])
+        seconds = seconds * self.behaviour.travel_factor() / state.driver.speed_factor
+        start, origin = self.agenda.now, (state.lat, state.lon)
+        state.driven_m += metres
+        state.busy_seconds += seconds
+        state.legs.append((start, start + timedelta(seconds=seconds), *origin, *to))
+        steps = int(seconds // PING_SECONDS)
+        for k in range(1, steps + 1):
+            share = k * PING_SECONDS / seconds
+            at = start + timedelta(seconds=k * PING_SECONDS)
+            where = (origin[0] + share * (to[0] - origin[0]),
+                     origin[1] + share * (to[1] - origin[1]))
+            self.agenda.at(at, lambda w=where: self._ping(state, w))
+        self.agenda.at(start + timedelta(seconds=seconds),
+                       lambda: self._arrived_at(state, to, then))
+
+    def _arrived_at(self, state: DriverState, to: tuple[float, float], then) -> None:
+        self._ping(state, to)
+        then()
+
+    def _ping(self, state: DriverState, where: tuple[float, float]) -> None:
+        state.lat, state.lon = where
+        try:
+            record_ping(self.database.uow(), state.driver.id,
+                        PingIn(lat=where[0], lon=where[1], timestamp=self.agenda.now),
+                        now=self.agenda.now)
+        except DomainError as error:
+            log.warning("ping of %s refused: %s", state.driver.name, error.detail)
+
+    # --- at the door -----------------------------------------------------------------------
+    def _at_door(self, state: DriverState, stop: StopRead) -> None:
+        """Early for the window: wait for it to open, as the plan assumed."""
+        if self.agenda.now < stop.window_start:
+            self.agenda.at(stop.window_start, lambda: self._arrive(state, stop))
+        else:
+            self._arrive(state, stop)
+
+    def _arrive(self, state: DriverState, stop: StopRead) -> None:
+        principal, now = state.driver.principal, self.agenda.now
+        try:
+            events.arrive(self.database.uow(), principal, stop.id,
+                          ArrivedIn(at=now, lat=stop.lat, lon=stop.lon), now=now)
+        except DomainError as error:  # the stop left the route (a re-plan): go on
+            log.info("%s skips stop %s: %s", state.driver.name, stop.id, error.detail)
+            state.skipped.add(stop.id)
+            self._next(state)
+            return
+        service = self.behaviour.service_seconds()
+        state.busy_seconds += service
+        self.agenda.at(now + timedelta(seconds=service), lambda: self._finish(state, stop))
+
+    def _finish(self, state: DriverState, stop: StopRead) -> None:
+        principal, now = state.driver.principal, self.agenda.now
+        try:
+            if stop.kind == "delivery" and self.behaviour.not_home():
+                events.fail(self.database.uow(), principal, stop.id,
+                            FailedIn(reason=FailureReason.NOT_HOME, at=now), now=now)
+            else:
+                name = stop.customer.name if stop.customer else "Customer"
+                events.complete(self.database.uow(), principal, stop.id,
+                                CompletedIn(recipient_name=name, at=now), now=now)
+        except DomainError as error:
+            log.warning("%s could not finish stop %s: %s", state.driver.name, stop.id,
+                        error.detail)
+            state.skipped.add(stop.id)
+        self._next(state)
