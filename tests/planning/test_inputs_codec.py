@@ -28,5 +28,7 @@ def test_inputs_round_trip_through_json():
                          volume_ml=200, service_seconds=60.0)),
         weights=Weights(cost_per_km=2.0, cost_per_hour=10.0),
         allow_moving_dispatched=True,
+        open_windows=frozenset({"order:12"}),
+        overtime=frozenset({3}),
     )
     assert inputs_from_dict(json.loads(json.dumps(inputs_to_dict(inputs)))) == inputs

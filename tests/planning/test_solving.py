@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from dispatch.planning.problem_builder import PlanInputs, StopInput
@@ -38,3 +39,13 @@ def test_nothing_is_reopened_when_every_window_can_be_kept():
                         stops=(on_board("order:1", (43.7396, 7.4276)),))
     solved, data = solve_inputs(inputs, SolveParams(time_limit=2, solution_limit=30))
     assert solved.open_windows == frozenset() and Solution.from_dict(data).unassigned == ()
+
+
+def test_a_driver_whose_shift_ends_finishes_the_parcels_on_board():
+    """The van's shift ends in 5 minutes with 10 minutes of work on board: the driver is
+    planned to work over rather than the parcel being dropped (and the plan refused)."""
+    ending = replace(van(1, position=(43.7390, 7.4250)), shift_end=ORIGIN + 5 * MINUTE)
+    late = replace(on_board("order:1", (43.7396, 7.4276)), window_end=ORIGIN + 60 * MINUTE)
+    inputs = PlanInputs(origin=ORIGIN, vehicles=(ending,), stops=(late,))
+    solved, data = solve_inputs(inputs, SolveParams(time_limit=2, solution_limit=30))
+    assert Solution.from_dict(data).unassigned == () and solved.overtime == {1}

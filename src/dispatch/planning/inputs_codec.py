@@ -28,6 +28,7 @@ def inputs_to_dict(inputs: PlanInputs) -> dict[str, Any]:
         "weights": asdict(inputs.weights),
         "allow_moving_dispatched": inputs.allow_moving_dispatched,
         "open_windows": sorted(inputs.open_windows),
+        "overtime": sorted(inputs.overtime),
     }
 
 
@@ -59,4 +60,5 @@ def inputs_from_dict(data: dict[str, Any]) -> PlanInputs:
         weights=Weights(**data["weights"]),
         allow_moving_dispatched=data["allow_moving_dispatched"],
         open_windows=frozenset(data.get("open_windows", ())),
+        overtime=frozenset(data.get("overtime", ())),
     )

@@ -91,6 +91,8 @@ class PlanInputs:
     allow_moving_dispatched: bool = False
     open_windows: frozenset[str] = frozenset()
     """Stops on board whose window no longer binds: it could not be kept (``solving``)."""
+    overtime: frozenset[int] = frozenset()
+    """Drivers whose shift end no longer binds: parcels on board outlast it (``solving``)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,9 @@ def seconds_after(origin: datetime, at: datetime) -> float:
     return (at - origin).total_seconds()
 
 
+OVERTIME = timedelta(hours=12)
+"""How long past their shift a driver may be planned to finish the parcels on board."""
+
 AT_DEPOT = "at-depot"
 """A skill only drivers who have not left their warehouse have, and every delivery not yet
 on board needs: the goods are loaded at the warehouse and a route is one trip, so a driver
@@ -128,6 +133,8 @@ def _vehicle(inputs: PlanInputs, v: VehicleInput) -> Vehicle:
     w = inputs.weights
     start = max(0.0, seconds_after(inputs.origin, v.shift_start))
     end = seconds_after(inputs.origin, v.shift_end)
+    if v.driver_id in inputs.overtime:
+        end = max(end, start) + OVERTIME.total_seconds()
     under_way = v.position is not None and start == 0.0
     return Vehicle(
         id=vehicle_id(v.driver_id), start=GeoPoint(*(v.position if under_way else v.home)),

@@ -17,14 +17,17 @@ def solve_inputs(inputs: PlanInputs, params: SolveParams) -> tuple[PlanInputs, d
     """Search in this one process (the pool provides the parallelism); return the inputs
     finally solved and ``Solution.to_dict()``, plain data that crosses back to the parent.
 
-    A stop already on board must stay on its van even when its window can no longer be
-    kept: if the search leaves such stops out, their windows are opened and it searches
-    again (they are then served, late)."""
+    A stop already on board must stay on its van even when its window or the driver's
+    shift can no longer be kept: if the search leaves such stops out, their windows are
+    opened, their drivers may work over, and it searches again (they are then served,
+    late)."""
     params = replace(params, workers=1)
     solution = solve(build_problem(inputs).problem, params)
     on_board = {s.id for s in inputs.stops if s.dispatched or s.arrived}
     stranded = {u.stop_id for u in solution.unassigned} & on_board
     if stranded:
-        inputs = replace(inputs, open_windows=inputs.open_windows | stranded)
+        drivers = {s.driver_id for s in inputs.stops if s.id in stranded}
+        inputs = replace(inputs, open_windows=inputs.open_windows | stranded,
+                         overtime=inputs.overtime | {d for d in drivers if d is not None})
         solution = solve(build_problem(inputs).problem, params)
     return inputs, solution.to_dict()
