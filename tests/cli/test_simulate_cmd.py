@@ -26,9 +26,22 @@ def test_simulate_writes_kpis_events_and_a_map(tmp_path):
     assert "on-time rate" in result.stdout and (out / "tiny-seed3.db").exists()
 
 
+def test_compare_runs_both_policies_on_the_same_demand(tmp_path):
+    scenario = write_yaml(tmp_path, small_day().model_dump(mode="json", by_alias=True))
+    out = tmp_path / "report"
+    result = dispatch("simulate", scenario, "--seed", "3", "--until", "13:00",
+                      "--compare", "greedy", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "planned vs greedy (same demand)" in result.stdout
+    planned = json.loads((out / "planned" / "kpis.json").read_text())
+    greedy = json.loads((out / "greedy" / "kpis.json").read_text())
+    assert planned["orders"] == greedy["orders"] > 0  # the same seeded demand
+
+
 def test_bad_input_is_one_line(tmp_path):
     scenario = write_yaml(tmp_path, small_day().model_dump(mode="json", by_alias=True))
     for args, expected in ((["--until", "25:00"], "--until: expected a clock time HH:MM"),
+                           (["--compare", "random"], "--policy/--compare: expected one of"),
                            ([], None)):
         target = scenario if expected else tmp_path / "missing.yaml"
         result = dispatch("simulate", target, *args, "--out", tmp_path / "out")

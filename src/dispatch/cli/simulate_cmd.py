@@ -16,8 +16,14 @@ from dispatch.db.engine import make_engine
 from dispatch.scenarios.loading import load_scenario
 from dispatch.sim.kpis import DayKpis, day_kpis
 from dispatch.sim.report import write_report
-from dispatch.sim.run import SimOptions, simulate
+from dispatch.sim.run import POLICIES, SimOptions, simulate
 
+_COMPARED = (("on-time rate", "on_time_rate", "{:.1%}"),
+             ("first-attempt success", "first_attempt_success", "{:.1%}"),
+             ("km per order", "km_per_order", "{:.2f}"),
+             ("lateness mean (min)", "lateness_mean_min", "{:.1f}"),
+             ("ETA error MAE (min)", "eta_mae_min", "{:.1f}"),
+             ("driver utilisation", "driver_utilisation", "{:.1%}"))
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ROWS = (("on-time rate", "on_time_rate", "{:.1%}"),
          ("lateness mean / p90 (min)", ("lateness_mean_min", "lateness_p90_min"), "{:.1f}"),
@@ -58,14 +64,34 @@ def simulate_command(
     out: Annotated[Path, typer.Option(help="Where to write the report")] = Path("out/sim"),
     url: Annotated[str | None, typer.Option(help="Database URL (default: a fresh SQLite "
                                                  "file in --out)")] = None,
+    policy: Annotated[str, typer.Option(help="planned (waves by batching policy) or "
+                                             "greedy (each order to the nearest free "
+                                             "driver)")] = "planned",
+    compare: Annotated[str | None, typer.Option(help="also run this policy on the same "
+                                                     "demand and print both")] = None,
 ) -> None:
     """Simulate a day of the scenario on the real service and write its KPIs, event log
     and map."""
     scenario = load_scenario(scenario_path)
-    options = SimOptions(seed=seed, until_minute=_until(until))
+    minute = _until(until)
+    policies = [policy] + ([compare] if compare else [])
+    for name in policies:
+        if name not in POLICIES:
+            raise ValueError(f"--policy/--compare: expected one of {', '.join(POLICIES)}, "
+                             f"got {name!r}")
+    results = {name: _one_day(scenario, SimOptions(seed=seed, policy=name, until_minute=minute),
+                              out / name if compare else out, url if not compare else None)
+               for name in policies}
+    for name, kpis in results.items():
+        console.print(kpi_table(kpis, f"{scenario.name}, seed {seed}, {name}"))
+    if compare:
+        console.print(comparison_table(results[policy], results[compare], policy, compare))
+
+
+def _one_day(scenario, options: SimOptions, out: Path, url: str | None) -> DayKpis:
     out.mkdir(parents=True, exist_ok=True)
-    if url is None:  # a fresh file per scenario and seed, replacing an earlier run's
-        path = out / f"{scenario.name}-seed{seed}.db"
+    if url is None:  # a fresh file per scenario, seed and policy, replacing an earlier run's
+        path = out / f"{scenario.name}-seed{options.seed}.db"
         for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             stale.unlink(missing_ok=True)
         url = f"sqlite:///{path}"
@@ -75,13 +101,29 @@ def simulate_command(
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
                       console=console, transient=True) as bar:
-            task = bar.add_task(f"simulating {scenario.name} (seed {seed})", total=1.0)
+            task = bar.add_task(f"simulating {scenario.name} (seed {options.seed}, "
+                                f"{options.policy})", total=1.0)
             run = simulate(database, scenario, options,
                            progress=lambda share: bar.update(task, completed=share))
         kpis = day_kpis(run)
         paths = write_report(run, kpis, out)
     finally:
         database.dispose()
-    console.print(kpi_table(kpis, f"{scenario.name}, seed {seed}"))
-    console.print(f"report: {paths['kpis']}, {paths['events']}, {paths['map']}; "
-                  f"database: {url}")
+    console.print(f"{options.policy}: report {paths['kpis']}, {paths['events']}, "
+                  f"{paths['map']}; database {url}")
+    return kpis
+
+
+def comparison_table(left: DayKpis, right: DayKpis, left_name: str, right_name: str) -> Table:
+    """The two days side by side, with the difference (left minus right)."""
+    table = Table(title=f"{left_name} vs {right_name} (same demand)")
+    for column in ("KPI", left_name, right_name, "difference"):
+        table.add_column(column, justify="left" if column == "KPI" else "right")
+    a, b = left.as_dict(), right.as_dict()
+    for label, key, fmt in _COMPARED:
+        change = (a[key] - b[key]) / b[key] if key == "km_per_order" and b[key] else None
+        diff = (f"{a[key] - b[key]:+.1%}".replace("%", " pts") if fmt.endswith("%}")
+                else f"{a[key] - b[key]:+.2f}" + (f" ({change:+.0%})" if change is not None
+                                                  else ""))
+        table.add_row(label, fmt.format(a[key]), fmt.format(b[key]), diff)
+    return table

@@ -29,6 +29,7 @@ def inputs_to_dict(inputs: PlanInputs) -> dict[str, Any]:
         "allow_moving_dispatched": inputs.allow_moving_dispatched,
         "open_windows": sorted(inputs.open_windows),
         "overtime": sorted(inputs.overtime),
+        "serve_late": inputs.serve_late,
     }
 
 
@@ -61,4 +62,5 @@ def inputs_from_dict(data: dict[str, Any]) -> PlanInputs:
         allow_moving_dispatched=data["allow_moving_dispatched"],
         open_windows=frozenset(data.get("open_windows", ())),
         overtime=frozenset(data.get("overtime", ())),
+        serve_late=data.get("serve_late", False),
     )

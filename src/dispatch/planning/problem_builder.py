@@ -93,6 +93,9 @@ class PlanInputs:
     """Stops on board whose window no longer binds: it could not be kept (``solving``)."""
     overtime: frozenset[int] = frozenset()
     """Drivers whose shift end no longer binds: parcels on board outlast it (``solving``)."""
+    serve_late: bool = False
+    """Route work whose window can no longer be met too (late), instead of reporting it:
+    how a shop without planning works (the simulator's baseline)."""
 
 
 @dataclass(frozen=True)
@@ -185,12 +188,16 @@ def build_problem(inputs: PlanInputs) -> BuiltProblem:
     free = [s for s in inputs.stops if s.id not in locked_ids]
     ready = [ReadyWork(s.id, inputs.origin, s.window_end) for s in free]
     meetable, lost = split_unmeetable(ready, now=inputs.origin, min_lead=_leads(vehicles, free))
+    late: set[str] = set()
+    if inputs.serve_late:  # served all the same, whenever the van gets there
+        late = {item.id for item in lost}
+        meetable, lost = [*meetable, *lost], []
     keep = {item.id for item in meetable}
     lead_of = _leads(vehicles, locked)
     stops = [_stop(inputs, s, open_window=(s.id in inputs.open_windows
                                            or s.window_end < inputs.origin + lead_of[s.id]),
                    on_board=s.dispatched or s.arrived) for s in locked]
-    stops += [_stop(inputs, s, open_window=False, on_board=s.dispatched or s.arrived)
+    stops += [_stop(inputs, s, open_window=s.id in late, on_board=s.dispatched or s.arrived)
               for s in free if s.id in keep]
     pinned = {s.id: vehicle_id(s.driver_id) for s in locked if not s.arrived}
     frozen: dict[str, list[str]] = {}

@@ -69,11 +69,11 @@ def _check_caps(inputs: PlanInputs, settings: Settings) -> None:
 
 
 def request_plan(database: Database, cmd: PlanCreate, principal: Principal, settings: Settings,
-                 *, now: datetime | None = None,
-                 runner: PlanRunner = worker.start) -> PlanRead:
+                 *, now: datetime | None = None, runner: PlanRunner = worker.start,
+                 serve_late: bool = False) -> PlanRead:
     """Snapshot, check and queue a plan; the answer is the queued plan (status queued).
     ``runner`` solves it: in the background by default, ``worker.run_inline`` before
-    returning (the day simulator)."""
+    returning (the day simulator). ``serve_late``: see ``PlanInputs``."""
     time_limit = _time_limit(cmd, settings)
     now = now or utcnow()
     with database.uow() as uow:
@@ -82,7 +82,8 @@ def request_plan(database: Database, cmd: PlanCreate, principal: Principal, sett
                                  service_seconds=settings.service_seconds_default)
         weights = Weights(**cmd.weights.model_dump())
         inputs = PlanInputs(origin=now, vehicles=snapshot.vehicles, stops=snapshot.stops,
-                            weights=weights, allow_moving_dispatched=cmd.allow_moving_dispatched)
+                            weights=weights, allow_moving_dispatched=cmd.allow_moving_dispatched,
+                            serve_late=serve_late)
         _check_caps(inputs, settings)
         build_problem(inputs)  # refuse now what the worker could not build
         token = worker.slots.take(settings.plan_max_concurrent, time_limit)

@@ -17,6 +17,7 @@ import math
 import multiprocessing
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -29,7 +30,7 @@ from dispatch.errors import DomainError
 from dispatch.planning.diff import plan_diff
 from dispatch.planning.inputs_codec import inputs_to_dict
 from dispatch.planning.models import Plan
-from dispatch.planning.problem_builder import PlanInputs, build_problem
+from dispatch.planning.problem_builder import PlanInputs, build_problem, vehicle_id
 from dispatch.planning.results import render_result
 from dispatch.planning.solving import solve_inputs
 from dispatch.routing import Solution, SolveParams, evaluate
@@ -138,12 +139,17 @@ def _set(database: Database, plan_id: int, from_status: str | tuple[str, ...],
     return bool(done)
 
 
+Solver = Callable[[PlanInputs], tuple[PlanInputs, Solution]]
+"""Turns a plan's inputs into the inputs finally used and their solution."""
+
+
 def _run(database: Database, plan_id: int, inputs: PlanInputs, params: SolveParams,
-         max_workers: int, token: object, in_process: bool = False) -> None:
+         max_workers: int, token: object, solver: Solver | None = None) -> None:
     try:
         if not _set(database, plan_id, QUEUED, status=RUNNING, started_at=utcnow()):
             return
-        inputs, solution = _solution(inputs, params, max_workers, in_process)
+        inputs, solution = (solver(inputs) if solver is not None
+                            else _solution(inputs, params, max_workers, in_process=False))
         result = render_result(inputs, build_problem(inputs), solution)
         # What the plan's map is drawn from (``plan_map``): the problem's inputs and the
         # routing core's own solution.
@@ -179,4 +185,24 @@ def run_inline(database: Database, plan_id: int, inputs: PlanInputs, params: Sol
     """Solve plan ``plan_id`` here and now, in this thread and process, and store the
     result before returning: what the day simulator uses, so a simulated clock applies
     and (with ``solution_limit``) the same day gives the same plans."""
-    _run(database, plan_id, inputs, params, max_workers, token, in_process=True)
+    _run(database, plan_id, inputs, params, max_workers, token,
+         solver=lambda i: _solution(i, params, max_workers, in_process=True))
+
+
+def fixed_routes(routes: Mapping[int, Sequence[str]]):
+    """A runner that does not search: it times the given routes (driver id -> stop ids,
+    in order) with the routing core's plan mode; other stops stay unassigned. What the
+    simulator's first-come-first-served baseline dispatches with."""
+
+    def run(database: Database, plan_id: int, inputs: PlanInputs, params: SolveParams, *,
+            max_workers: int, token: object) -> None:
+        def timed(given: PlanInputs) -> tuple[PlanInputs, Solution]:
+            problem = build_problem(given).problem
+            known = {s.id for s in problem.stops}
+            plan = {vehicle_id(driver): [s for s in stops if s in known]
+                    for driver, stops in routes.items()}
+            return given, evaluate(problem, plan)
+
+        _run(database, plan_id, inputs, params, max_workers, token, solver=timed)
+
+    return run

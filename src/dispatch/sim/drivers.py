@@ -66,8 +66,16 @@ class Fleet:
             if route is None or not self._pending(route, state):
                 continue
             state.busy = True
-            start = max(self.agenda.now, route.planned_start)
-            self.agenda.at(start, lambda s=state: self._depart(s))
+            self.start(state, route)
+
+    def start(self, state: DriverState, route=None) -> None:
+        """Set off on the driver's active route at its planned start (or now)."""
+        route = route or self._route(state)
+        if route is None:
+            state.busy = False
+            return
+        start = max(self.agenda.now, route.planned_start)
+        self.agenda.at(start, lambda: self._depart(state))
 
     def _route(self, state: DriverState):
         try:

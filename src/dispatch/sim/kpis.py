@@ -1,7 +1,8 @@
 """The day's key figures, read back from what the services recorded.
 
 On time means service began by the end of the customer's window (the driver's arrival,
-or the window start when early). ETA error compares each ETA a customer could see (the
+or the window start when early); the rate is over every accepted order, so one never
+delivered counts as late. ETA error compares each ETA a customer could see (the
 simulator samples them every five minutes) with when service actually began.
 """
 
@@ -78,7 +79,9 @@ def day_kpis(run: DayRun) -> DayKpis:
         stockouts=sum(1 for r in run.refused if "stock" in r.code),
         delivered=len(delivered), undelivered=len(orders) - len(delivered)
         - sum(1 for o in orders if o.status == "cancelled"),
-        on_time_rate=_share(sum(1 for x in lateness if x == 0.0), len(lateness)),
+        # Over every accepted order: one never delivered is not on time either.
+        on_time_rate=_share(sum(1 for x in lateness if x == 0.0),
+                            sum(1 for o in orders if o.status != "cancelled")),
         lateness_mean_min=float(np.mean(lateness)) if lateness else 0.0,
         lateness_p90_min=_p90(lateness),
         first_attempt_success=_share(first_time, attempted or 0),

@@ -25,6 +25,7 @@ from dispatch.scenarios.behaviour import Behaviour
 from dispatch.scenarios.demand import OrderArrival, generate_orders
 from dispatch.scenarios.schema import Scenario
 from dispatch.settings import Settings
+from dispatch.sim import greedy
 from dispatch.sim.agenda import Agenda
 from dispatch.sim.drivers import Fleet
 from dispatch.sim.setup import Operation, seed_operation
@@ -32,6 +33,7 @@ from dispatch.stoplists.models import DriverRoute, RouteStop
 
 log = logging.getLogger(__name__)
 
+POLICIES = ("planned", "greedy")
 DEFAULT_DAY = date(2026, 6, 1)
 """The day simulated when neither the scenario nor the caller names one (a Monday): a
 fixed day, so the same seed gives the same timestamps too."""
@@ -44,6 +46,7 @@ class SimOptions:
     """How to run the day. ``solution_limit`` makes every plan reproducible."""
 
     seed: int = 0
+    policy: str = "planned"  # or "greedy": each ready order alone to the nearest free driver
     day: date | None = None
     until_minute: int | None = None  # stop at this clock time (minutes after midnight)
     solution_limit: int = 200
@@ -79,6 +82,8 @@ class DayRun:
 def simulate(database: Database, scenario: Scenario, options: SimOptions = SimOptions(),
              *, progress: Callable[[float], None] | None = None) -> DayRun:
     """Run the day on ``database`` (migrated and empty); ``progress`` gets the share done."""
+    if options.policy not in POLICIES:
+        raise ValueError(f"policy: expected one of {', '.join(POLICIES)}, got {options.policy!r}")
     day_start = scenario.day_start(options.day or scenario.date or DEFAULT_DAY)
     settings = Settings(database_url=str(database.engine.url), relay_enabled=False,
                         wave_scheduler_enabled=False, wave_auto_commit=True,
@@ -154,8 +159,11 @@ def _tick(run: DayRun, settings: Settings) -> None:
     """Every simulated minute: due waves are planned and committed, idle drivers with
     work leave, and every five minutes the ETAs customers see are sampled."""
     now = run.fleet.agenda.now
-    waves.run_due_waves(run.database, settings, now=now, runner=worker.run_inline)
-    commit_finished_waves(run.database, settings, now=now)
+    if run.options.policy == "greedy":
+        greedy.dispatch_ready(run, settings, now)
+    else:
+        waves.run_due_waves(run.database, settings, now=now, runner=worker.run_inline)
+        commit_finished_waves(run.database, settings, now=now)
     run.fleet.wake_idle()
     if (now - run.started) % ETA_SAMPLE_EVERY == timedelta(0):
         _sample_etas(run, now)

@@ -29,6 +29,7 @@ class SimDriver:
     warehouse_id: int
     speed_factor: float
     principal: Principal
+    shifts: tuple[tuple[datetime, datetime], ...] = ()
 
 
 @dataclass
@@ -83,16 +84,18 @@ def seed_operation(database: Database, scenario: Scenario, day_start: datetime) 
                                 skills=list(group.skills))
                 db.add(driver)
                 db.flush()
-                for start, end in group.shifts:
+                shifts = tuple((day_start + timedelta(minutes=int(start)),
+                                day_start + timedelta(minutes=int(end)))
+                               for start, end in group.shifts)
+                for starts_at, ends_at in shifts:
                     db.add(DriverShift(driver_id=driver.id, cancelled=False, version=1,
-                                       starts_at=day_start + timedelta(minutes=int(start)),
-                                       ends_at=day_start + timedelta(minutes=int(end))))
+                                       starts_at=starts_at, ends_at=ends_at))
                 user, _ = create_user(db=db, name=f"sim-{name}", role=Role.DRIVER,
                                       driver_id=driver.id)
                 op.drivers.append(SimDriver(
                     driver.id, name, group.depot, op.warehouses[group.depot],
                     float(group.speed_factor),
-                    Principal(user.id, user.name, Role.DRIVER, driver.id)))
+                    Principal(user.id, user.name, Role.DRIVER, driver.id), shifts))
         uow.commit()
     for depot in scenario.depots:
         # On demand means a dispatcher plans when they see work waiting; the simulated
