@@ -333,3 +333,25 @@ def test_default_limits_are_the_settings_defaults():
                                               eta_window_min_minutes=2))
     assert (custom.notify_change, custom.window_min) == (timedelta(minutes=3),
                                                          timedelta(minutes=2))
+
+
+def test_a_slower_vehicle_gets_proportionally_later_etas():
+    """A bike at 0.8x the default road speeds takes 1.25x as long for the same leg."""
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    stop = RouteStop(id=1, lat=CASINO[0], lon=CASINO[1], window_start=now - timedelta(hours=1),
+                     window_end=now + timedelta(hours=1), service_seconds=0.0)
+    [default] = time_stops(GeoPoint(*MONACO), now, [stop], now)
+    [slow] = time_stops(GeoPoint(*MONACO), now, [stop], now, speed_factor=0.8)
+    leg = legs(MONACO, CASINO)[0]
+    assert abs((default - now).total_seconds() - leg) <= 1
+    assert abs((slow - now).total_seconds() - leg / 0.8) <= 1
+
+
+def test_drivers_carry_their_speed_factor(client, world):
+    body = {"name": "Zoe Rider", "warehouse_id": world.warehouses["MC"], "vehicle": "bike",
+            "capacity_weight_g": 10_000, "capacity_volume_ml": 40_000, "speed_factor": 0.8}
+    created = client.post("/drivers", json=body, headers=world.auth("dispatcher"))
+    assert created.status_code == 201 and created.json()["speed_factor"] == 0.8
+    bad = client.post("/drivers", json={**body, "speed_factor": 0},
+                      headers=world.auth("dispatcher"))
+    assert bad.status_code == 422 and bad.json()["field"] == "speed_factor"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.db.base import Base, UTCDateTime, utcnow
@@ -23,6 +23,8 @@ class Driver(Base):
     capacity_weight_g: Mapped[int] = mapped_column(Integer)
     capacity_volume_ml: Mapped[int] = mapped_column(Integer)
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # x the default road speeds: plans and ETAs time this vehicle's legs with it.
+    speed_factor: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

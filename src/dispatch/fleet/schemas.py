@@ -18,6 +18,8 @@ class DriverCreate(Command):
     capacity_weight_g: int = Field(ge=1, le=50_000_000)
     capacity_volume_ml: int = Field(ge=1, le=100_000_000)
     skills: list[str] = Field(default_factory=list, max_length=10)
+    speed_factor: float = Field(1.0, ge=0.2, le=3.0, allow_inf_nan=False,
+                                description="x the default road speeds (a bike uphill: 0.8)")
 
 
 class DriverRead(ReadModel):
@@ -29,6 +31,7 @@ class DriverRead(ReadModel):
     capacity_weight_g: int
     capacity_volume_ml: int
     skills: list[str]
+    speed_factor: float
     active: bool
 
 

@@ -40,6 +40,7 @@ class VehicleInput:
     skills: frozenset[str] = frozenset()
     position: tuple[float, float] | None = None
     """Set for a route under way: the vehicle leaves from here at the origin."""
+    speed_factor: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ def _vehicle(inputs: PlanInputs, v: VehicleInput) -> Vehicle:
         capacity={WEIGHT: v.capacity_weight_g, VOLUME: v.capacity_volume_ml},
         skills=v.skills if under_way else v.skills | {AT_DEPOT}, cost_per_km=w.cost_per_km, cost_per_hour=w.cost_per_hour,
         fixed_cost=w.fixed_cost_per_driver, available_from=0.0 if under_way else None,
+        speed_factor=v.speed_factor,
     )
 
 

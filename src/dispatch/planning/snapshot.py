@@ -204,7 +204,8 @@ def take_snapshot(db: Session, *, warehouse_ids: Sequence[int], driver_ids: Sequ
             shift_start=shift.starts_at, shift_end=shift.ends_at,
             capacity_weight_g=driver.capacity_weight_g,
             capacity_volume_ml=driver.capacity_volume_ml, skills=frozenset(driver.skills or ()),
-            position=(position.lat, position.lon) if position is not None else None))
+            position=(position.lat, position.lon) if position is not None else None,
+            speed_factor=driver.speed_factor))
 
     used_orders = {s.order_id for s in stops if s.order_id is not None}
     used_returns = {s.return_id for s in stops if s.return_id is not None}

@@ -81,7 +81,8 @@ def seed_operation(database: Database, scenario: Scenario, day_start: datetime) 
                 driver = Driver(name=name, warehouse_id=op.warehouses[group.depot],
                                 vehicle=group.vehicle, capacity_weight_g=group.capacity_weight_g,
                                 capacity_volume_ml=group.capacity_volume_ml,
-                                skills=list(group.skills))
+                                skills=list(group.skills),
+                                speed_factor=float(group.speed_factor))
                 db.add(driver)
                 db.flush()
                 shifts = tuple((day_start + timedelta(minutes=int(start)),

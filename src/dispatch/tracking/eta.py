@@ -168,7 +168,8 @@ def _retime(db: Session, loaded: LoadedRoute, now: datetime, limits: EtaLimits,
     departure = _departure(db, route, stops, under_way, now, limits, position)
     pending = [s for s in remaining if s.status == PENDING]
     service_starts = dict(zip((s.id for s in pending),
-                              time_stops(departure.point, departure.at, pending, now),
+                              time_stops(departure.point, departure.at, pending, now,
+                                         speed_factor=route.speed_factor),
                               strict=True))
     profile = profiles.profile(db, route.warehouse_id, limits.window_policy,
                                limits.error_samples)
@@ -216,9 +217,9 @@ def _departure(db: Session, route: RouteState, stops: Sequence[StopState], under
 
 
 def time_stops(start: GeoPoint, depart_at: datetime, stops: Sequence[TimedStop],
-               now: datetime) -> list[datetime]:
+               now: datetime, *, speed_factor: float = 1.0) -> list[datetime]:
     """When service can begin at each of ``stops``, visited in this order after leaving
-    ``start`` at ``depart_at``.
+    ``start`` at ``depart_at``, by a vehicle going ``speed_factor`` x the default speeds.
 
     The routing core's plan mode (``evaluate``) for one vehicle without breaks, done
     lean: building a ``Problem`` of validated ``Stop``s costs twice the timing itself on
@@ -233,7 +234,7 @@ def time_stops(start: GeoPoint, depart_at: datetime, stops: Sequence[TimedStop],
     clock = max(0.0, (depart_at - now).total_seconds())
     starts: list[datetime] = []
     for index, stop in enumerate(stops):
-        arrival = clock + float(duration[index, index + 1])
+        arrival = clock + float(duration[index, index + 1]) / speed_factor
         window = TimeWindow((stop.window_start - now).total_seconds(),
                             (stop.window_end - now).total_seconds())
         begin = earliest_start((window,), arrival)

@@ -19,6 +19,7 @@ from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from dispatch.fleet.models import Driver
 from dispatch.orders.models import Order
 from dispatch.routing import GeoPoint
 from dispatch.stock.models import Warehouse
@@ -66,6 +67,7 @@ class RouteState:
     warehouse_id: int
     departed_at: datetime | None
     planned_start: datetime
+    speed_factor: float = 1.0
 
 
 @dataclass(slots=True)
@@ -86,14 +88,16 @@ class Position:
 
 
 _ROUTES = DriverRoute.__table__
-_ROUTE_STATE = select(*(getattr(DriverRoute, f.name) for f in fields(RouteState)))
+_ROUTE_STATE = select(*(getattr(DriverRoute, f.name) for f in fields(RouteState)
+                        if f.name != "speed_factor"), Driver.speed_factor).join(
+    Driver, Driver.id == DriverRoute.driver_id)
 _ACTIVE_ROUTES_OF_DRIVERS = (
     _ROUTE_STATE.where(DriverRoute.driver_id.in_(bindparam("driver_ids", expanding=True)),
                        DriverRoute.status == ACTIVE_ROUTE)
-    .order_by(DriverRoute.driver_id, DriverRoute.id).with_for_update()
+    .order_by(DriverRoute.driver_id, DriverRoute.id).with_for_update(of=DriverRoute)
 )
 _ACTIVE_ROUTE = _ROUTE_STATE.where(DriverRoute.id == bindparam("route_id"),
-                                   DriverRoute.status == ACTIVE_ROUTE).with_for_update()
+                                   DriverRoute.status == ACTIVE_ROUTE).with_for_update(of=DriverRoute)
 _TOUCH_ROUTE = (update(_ROUTES).where(_ROUTES.c.id == bindparam("route_id"))
                 .values(eta_updated_at=bindparam("now")))
 _STOP_FIELDS = [f.name for f in fields(StopState) if f.name != "changes"]
