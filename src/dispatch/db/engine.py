@@ -134,21 +134,17 @@ def _configure_sqlite(engine: Engine) -> None:
     # These events fire before SQLAlchemy ends the transaction; ending it here first (the
     # driver's own call afterwards finds nothing open) hands the gate over only once
     # SQLite's lock is free.
-    @event.listens_for(engine, "commit")
-    def _on_commit(connection: Any) -> None:
-        if gate.held(connection.info):
-            try:
-                connection.connection.dbapi_connection.commit()
-            finally:
-                gate.leave(connection.info)
+    def _ending(how: str) -> Any:
+        def end(connection: Any) -> None:
+            if gate.held(connection.info):
+                try:
+                    getattr(connection.connection.dbapi_connection, how)()
+                finally:
+                    gate.leave(connection.info)
+        return end
 
-    @event.listens_for(engine, "rollback")
-    def _on_rollback(connection: Any) -> None:
-        if gate.held(connection.info):
-            try:
-                connection.connection.dbapi_connection.rollback()
-            finally:
-                gate.leave(connection.info)
+    event.listen(engine, "commit", _ending("commit"))
+    event.listen(engine, "rollback", _ending("rollback"))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from dispatch.db.database import Database
 from dispatch.errors import DomainError
 from dispatch.routing import GeoPoint, GreatCircleMatrix
@@ -21,6 +23,7 @@ from dispatch.sim.agenda import Agenda
 from dispatch.sim.setup import Operation, SimDriver
 from dispatch.stoplists import departure, events, reading
 from dispatch.stoplists.domain import FailureReason
+from dispatch.stoplists.models import DriverRoute, RouteStop
 from dispatch.stoplists.schemas import ArrivedIn, CompletedIn, FailedIn, StopRead
 from dispatch.tracking.locations import PingIn, record_ping
 
@@ -58,15 +61,22 @@ class Fleet:
 
     # --- starting a route ------------------------------------------------------------------
     def wake_idle(self) -> None:
-        """Send every idle driver whose route is waiting on their way (at its start)."""
-        for state in self.states.values():
-            if state.busy:
-                continue
+        """Send every idle driver whose route is waiting on their way (at its start).
+        One query for all of them: this runs every simulated minute."""
+        idle = [s.driver.id for s in self.states.values() if not s.busy]
+        if not idle:
+            return
+        with self.database.read_uow() as uow:
+            waiting = set(uow.db.scalars(
+                select(DriverRoute.driver_id).join(RouteStop)
+                .where(DriverRoute.driver_id.in_(idle), DriverRoute.status == "active",
+                       RouteStop.status == "pending")))
+        for driver_id in sorted(waiting):
+            state = self.states[driver_id]
             route = self._route(state)
-            if route is None or not self._pending(route, state):
-                continue
-            state.busy = True
-            self.start(state, route)
+            if route is not None and self._pending(route, state):
+                state.busy = True
+                self.start(state, route)
 
     def start(self, state: DriverState, route=None) -> None:
         """Set off on the driver's active route at its planned start (or now)."""
@@ -83,9 +93,9 @@ class Fleet:
         except DomainError:  # no active route
             return None
 
-    def _pending(self, route, state: DriverState | None = None) -> list[StopRead]:
-        skipped = state.skipped if state is not None else set()
-        return [s for s in route.stops if s.status == "pending" and s.id not in skipped]
+    @staticmethod
+    def _pending(route, state: DriverState) -> list[StopRead]:
+        return [s for s in route.stops if s.status == "pending" and s.id not in state.skipped]
 
     def _depart(self, state: DriverState) -> None:
         route = self._route(state)

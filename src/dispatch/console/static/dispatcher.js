@@ -66,10 +66,17 @@
     return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
 
-  function drawRoute(points, colour, layer, dashed) {
+  // A committed route (solid) or a proposed one (dashed): from its warehouse through its
+  // numbered stops, over a light grey line that sketches the road network without tiles.
+  function drawRoute(route, layer, proposed) {
+    const colour = colourOf(route.driver_id);
+    const depot = warehouseById(route.warehouse_id);
+    const points = (depot ? [[depot.lat, depot.lon]] : [])
+      .concat(route.stops.map((s) => [s.lat, s.lon]));
     layers.network.addLayer(L.polyline(points, { color: "#b8bcc2", weight: 7, opacity: 0.6 }));
     layer.addLayer(L.polyline(points, { color: colour, weight: 4, opacity: 0.9,
-                                        dashArray: dashed ? "8 6" : null }));
+                                        dashArray: proposed ? "8 6" : null }));
+    route.stops.forEach((s) => layer.addLayer(stopMarker(s, colour, proposed)));
   }
 
   function warehouseById(id) {
@@ -95,14 +102,7 @@
       }).bindPopup("Order " + o.id + " — " + o.status.replace(/_/g, " ")));
       bounds.push([o.lat, o.lon]);
     }
-    for (const r of snap.routes) {
-      const colour = colourOf(r.driver_id);
-      const depot = warehouseById(r.warehouse_id);
-      const points = (depot ? [[depot.lat, depot.lon]] : [])
-        .concat(r.stops.map((s) => [s.lat, s.lon]));
-      drawRoute(points, colour, layers.routes, false);
-      r.stops.forEach((s) => layers.routes.addLayer(stopMarker(s, colour, false)));
-    }
+    snap.routes.forEach((r) => drawRoute(r, layers.routes, false));
     for (const d of snap.drivers) {
       if (!d.position) { continue; }
       const marker = L.marker([d.position.lat, d.position.lon], {
@@ -134,14 +134,7 @@
     layers.proposal.clearLayers();
     const plan = state.plan;
     if (!plan || plan.status !== "done") { return; }
-    for (const r of plan.routes) {
-      const colour = colourOf(r.driver_id);
-      const depot = warehouseById(r.warehouse_id);
-      const points = (depot ? [[depot.lat, depot.lon]] : [])
-        .concat(r.stops.map((s) => [s.lat, s.lon]));
-      drawRoute(points, colour, layers.proposal, true);
-      r.stops.forEach((s) => layers.proposal.addLayer(stopMarker(s, colour, true)));
-    }
+    plan.routes.forEach((r) => drawRoute(r, layers.proposal, true));
   }
 
   // --- the side panel ------------------------------------------------------------------
