@@ -86,6 +86,14 @@ class Settings(BaseSettings):
         10.0, gt=0, le=1440,
         description="an automatic wave solved longer ago than this is left for a dispatcher",
     )
+    wave_serve_late: bool = Field(
+        False, description="automatic waves route orders whose window can no longer be kept "
+        "too (late, as little as possible) rather than leaving them for a dispatcher"
+    )
+    wave_horizon_minutes: float | None = Field(
+        None, gt=0, le=1440, description="automatic waves route only work whose window opens "
+        "within this many minutes (slotted deliveries: a trip per slot); default: all"
+    )
     wave_min_gap_minutes: float = Field(
         5.0, ge=0, le=1440, description="at most one automatic wave per warehouse this often, "
         "so work a wave could not place does not start a new wave on every tick"

@@ -222,6 +222,31 @@ def test_lost_windows_are_reported_and_nothing_needs_solving(database, world):
         assert uow.db.get(Order, order_id).status == "ready"
 
 
+def test_serve_late_routes_a_lost_window_late_instead_of_reporting_it(database, world):
+    on_shift(database, world, "ana")
+    order_id = ready_order(database, world)
+    past = datetime.now(UTC) - timedelta(minutes=5)
+    with database.uow() as uow:
+        uow.db.execute(update(Order).where(Order.id == order_id)
+                       .values(window_start=past - timedelta(hours=1), window_end=past))
+        uow.commit()
+    plan = _plan(database, world, serve_late=True)
+    assert plan["status"] == "done" and plan["unassigned"] == []
+    (route,) = plan["routes"]
+    assert [s["order_id"] for s in route["stops"]] == [order_id]
+
+
+def test_a_horizon_leaves_work_opening_later_for_a_later_plan(database, world):
+    on_shift(database, world, "ana")
+    soon = ready_order(database, world, email="soon@example.com", hours_ahead=0.5)
+    later = ready_order(database, world, email="later@example.com", hours_ahead=3)
+    plan = _plan(database, world, horizon_minutes=60)
+    planned = {s["order_id"] for r in plan["routes"] for s in r["stops"]}
+    assert planned == {soon} and plan["unassigned"] == []
+    everything = _plan(database, world)
+    assert {s["order_id"] for r in everything["routes"] for s in r["stops"]} == {soon, later}
+
+
 def test_a_solver_failure_marks_the_plan_failed_and_frees_its_slot(database, world, monkeypatch):
     on_shift(database, world, "ana")
     ready_order(database, world)

@@ -122,6 +122,23 @@ def test_lost_windows_are_reported_not_dropped():
     assert "earliest arrival" in built.window_passed[0].detail
 
 
+def test_serve_late_routes_lost_windows_late_at_the_late_cost():
+    """With serve_late nothing is left out for time: the lost window's close is soft, the
+    others stay hard, and the lost one is served late, the others on time."""
+    stops = (work("order:1", FAR, ends=timedelta(minutes=10)), work("order:2", FAR, ends=HOUR),
+             work("order:3", NEAR, ends=timedelta(minutes=10)))
+    inputs = PlanInputs(ORIGIN, (van(),), stops, Weights(late_cost_per_hour=900),
+                        serve_late=True)
+    built = build_problem(inputs)
+    assert built.window_passed == ()
+    assert {s.id: s.late_cost_per_hour for s in built.problem.stops} == {
+        "order:1": 900, "order:2": None, "order:3": None}
+    solution = solve(built.problem, SolveParams(time_limit=2, solution_limit=50, workers=1))
+    late = {v.stop_id: v.lateness for r in solution.routes for v in r.visits}
+    assert set(late) == {"order:1", "order:2", "order:3"}
+    assert late["order:1"] > 0 and late["order:2"] == late["order:3"] == 0
+
+
 def test_a_late_dispatched_stop_stays_on_its_route():
     """The parcel is in the van: a lost window no longer binds, the stop is kept."""
     stops = (work("order:1", FAR, ends=-HOUR, driver_id=1, dispatched=True),)

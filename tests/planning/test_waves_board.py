@@ -15,7 +15,7 @@ from dispatch.planning.models import Plan
 from dispatch.planning.wave_schemas import BatchPolicyIn
 from dispatch.stock.models import Warehouse
 from tests.planning.plans_support import approved_pickup, on_shift
-from tests.planning.waves_support import entry, plan_row, set_policy
+from tests.planning.waves_support import entry, plan_row, set_policy, wave_settings
 from tests.support.routes import ready_order
 from tests.support.world import NICE
 
@@ -160,6 +160,26 @@ def test_work_that_cannot_make_its_window_is_listed_and_not_counted(database, wo
     assert lost.order_id == far and lost.return_id is None
     assert lost.window_end == now + 10 * MINUTE and lost.earliest_arrival > lost.window_end
     assert lost.reason.startswith("window ends at ") and "earliest arrival" in lost.reason
+
+
+def test_serve_late_counts_lost_work_and_a_horizon_leaves_later_work_out(database, world):
+    on_shift(database, world, "ana")
+    mc = world.warehouses["MC"]
+    set_policy(database, mc, kind="threshold", min_ready=2)
+    lost = ready_order(database, world, email="lost@example.com")
+    ready_order(database, world, email="soon@example.com", hours_ahead=0.5)
+    ready_order(database, world, email="later@example.com", hours_ahead=3)
+    now = datetime.now(UTC)
+    with database.uow() as uow:
+        uow.db.execute(update(Order).where(Order.id == lost)
+                       .values(window_start=now - 2 * MINUTE, window_end=now - MINUTE))
+        uow.commit()
+    assert entry(database, mc, now=now).reason == "2 orders ready (threshold 2)"
+    late = entry(database, mc, now=now, settings=wave_settings(database, wave_serve_late=True))
+    assert late.due and late.reason == "3 orders ready (threshold 2)"
+    near = wave_settings(database, wave_serve_late=True, wave_horizon_minutes=60)
+    row = entry(database, mc, now=now, settings=near)
+    assert row.ready_orders == 2 and row.reason == "2 orders ready (threshold 2)"
 
 
 def test_no_van_leaves_before_the_first_shift_starts(database, world):

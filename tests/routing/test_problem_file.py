@@ -42,6 +42,14 @@ def test_depot_reference_resolves_to_its_location():
     assert problem.vehicles[0].start == problem.depots[0].location
 
 
+def test_late_cost_makes_a_window_close_soft():
+    doc = document()
+    doc["stops"][0]["late_cost_per_hour"] = 120
+    stop = problem_from_dict(doc).stops[0]
+    assert stop.soft_close and stop.late_cost_per_hour == 120
+    assert not problem_from_dict(document()).stops[0].soft_close
+
+
 @pytest.mark.parametrize("change, field", [
     ({"stops": [{"id": "order-1", "location": {"lat": 95, "lon": 7}}]}, r"stops\[0\].location"),
     ({"stops": [{"id": "order-1", "location": {"lat": 43.7, "lon": 7.4},

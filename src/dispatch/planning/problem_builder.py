@@ -81,6 +81,7 @@ class Weights:
     cost_per_km: float = 1.0
     cost_per_hour: float = 0.0
     fixed_cost_per_driver: float = 0.0
+    late_cost_per_hour: float = 600.0  # with serve_late: ten km of detour per minute late
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,9 @@ class PlanInputs:
     overtime: frozenset[int] = frozenset()
     """Drivers whose shift end no longer binds: parcels on board outlast it (``solving``)."""
     serve_late: bool = False
-    """Route work whose window can no longer be met too (late), instead of reporting it:
-    how a shop without planning works (the simulator's baseline)."""
+    """Route work whose window can no longer be kept too, instead of reporting it: its
+    window close becomes soft, priced at ``weights.late_cost_per_hour``; windows that can
+    still be kept stay hard, so no order is made late to serve a lost one sooner."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,8 @@ def _leads(vehicles: Sequence[Vehicle], stops: Sequence[StopInput]) -> dict[str,
             for j, stop in enumerate(stops)}
 
 
-def _stop(inputs: PlanInputs, s: StopInput, *, open_window: bool, on_board: bool) -> Stop:
+def _stop(inputs: PlanInputs, s: StopInput, *, open_window: bool, on_board: bool,
+          soft_close: bool = False) -> Stop:
     start = seconds_after(inputs.origin, s.window_start)
     end = seconds_after(inputs.origin, s.window_end)
     return Stop(
@@ -172,6 +175,7 @@ def _stop(inputs: PlanInputs, s: StopInput, *, open_window: bool, on_board: bool
         service_time=s.service_seconds, demand={WEIGHT: s.weight_g, VOLUME: s.volume_ml},
         skills=s.skills if on_board or s.kind == "pickup" else s.skills | {AT_DEPOT},
         priority=max(0, s.priority),
+        late_cost_per_hour=inputs.weights.late_cost_per_hour if soft_close else None,
     )
 
 
@@ -191,7 +195,7 @@ def build_problem(inputs: PlanInputs) -> BuiltProblem:
     ready = [ReadyWork(s.id, inputs.origin, s.window_end) for s in free]
     meetable, lost = split_unmeetable(ready, now=inputs.origin, min_lead=_leads(vehicles, free))
     late: set[str] = set()
-    if inputs.serve_late:  # served all the same, whenever the van gets there
+    if inputs.serve_late:  # served all the same, as little late as the routes allow
         late = {item.id for item in lost}
         meetable, lost = [*meetable, *lost], []
     keep = {item.id for item in meetable}
@@ -199,8 +203,8 @@ def build_problem(inputs: PlanInputs) -> BuiltProblem:
     stops = [_stop(inputs, s, open_window=(s.id in inputs.open_windows
                                            or s.window_end < inputs.origin + lead_of[s.id]),
                    on_board=s.dispatched or s.arrived) for s in locked]
-    stops += [_stop(inputs, s, open_window=s.id in late, on_board=s.dispatched or s.arrived)
-              for s in free if s.id in keep]
+    stops += [_stop(inputs, s, open_window=False, on_board=s.dispatched or s.arrived,
+                    soft_close=s.id in late) for s in free if s.id in keep]
     pinned = {s.id: vehicle_id(s.driver_id) for s in locked if not s.arrived}
     frozen: dict[str, list[str]] = {}
     for s in sorted((s for s in locked if s.arrived), key=lambda s: (s.eta or inputs.origin)):

@@ -16,6 +16,9 @@ class WeightsIn(Command):
     cost_per_km: float = Field(1.0, ge=0, le=1_000_000, allow_inf_nan=False)
     cost_per_hour: float = Field(0.0, ge=0, le=1_000_000, allow_inf_nan=False)
     fixed_cost_per_driver: float = Field(0.0, ge=0, le=1_000_000, allow_inf_nan=False)
+    late_cost_per_hour: float = Field(
+        600.0, ge=0, le=1_000_000, allow_inf_nan=False,
+        description="with serve_late: what an hour past a customer's window costs")
 
 
 class PlanCreate(Command):
@@ -30,6 +33,13 @@ class PlanCreate(Command):
     weights: WeightsIn = Field(default_factory=WeightsIn)
     allow_moving_dispatched: bool = Field(
         False, description="let the plan move orders already out for delivery to other drivers")
+    horizon_minutes: float | None = Field(
+        None, gt=0, le=1440, allow_inf_nan=False,
+        description="plan only work whose window opens within this many minutes; later "
+        "work waits for a later plan (default: all ready work)")
+    serve_late: bool = Field(
+        False, description="route every order even when its window can no longer be kept, "
+        "as late as little as possible, instead of leaving it out with the reason")
 
     @field_validator("warehouse_ids", "driver_ids")
     @classmethod

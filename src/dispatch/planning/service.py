@@ -7,7 +7,7 @@ worker. Reading serves the stored result; the solve itself never runs on a reque
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import select
@@ -68,22 +68,29 @@ def _check_caps(inputs: PlanInputs, settings: Settings) -> None:
                       stops=stops, maximum=settings.plan_max_stops)
 
 
+def _opens_before(cmd: PlanCreate, now: datetime) -> datetime | None:
+    if cmd.horizon_minutes is None:
+        return None
+    return now + timedelta(minutes=cmd.horizon_minutes)
+
+
 def request_plan(database: Database, cmd: PlanCreate, principal: Principal, settings: Settings,
-                 *, now: datetime | None = None, runner: PlanRunner = worker.start,
-                 serve_late: bool = False) -> PlanRead:
+                 *, now: datetime | None = None, runner: PlanRunner = worker.start
+                 ) -> PlanRead:
     """Snapshot, check and queue a plan; the answer is the queued plan (status queued).
     ``runner`` solves it: in the background by default, ``worker.run_inline`` before
-    returning (the day simulator). ``serve_late``: see ``PlanInputs``."""
+    returning (the day simulator)."""
     time_limit = _time_limit(cmd, settings)
     now = now or utcnow()
     with database.uow() as uow:
         snapshot = take_snapshot(uow.db, warehouse_ids=cmd.warehouse_ids,
                                  driver_ids=cmd.driver_ids, now=now,
-                                 service_seconds=settings.service_seconds_default)
+                                 service_seconds=settings.service_seconds_default,
+                                 opens_before=_opens_before(cmd, now))
         weights = Weights(**cmd.weights.model_dump())
         inputs = PlanInputs(origin=now, vehicles=snapshot.vehicles, stops=snapshot.stops,
                             weights=weights, allow_moving_dispatched=cmd.allow_moving_dispatched,
-                            serve_late=serve_late)
+                            serve_late=cmd.serve_late)
         _check_caps(inputs, settings)
         build_problem(inputs)  # refuse now what the worker could not build
         token = worker.slots.take(settings.plan_max_concurrent, time_limit)
@@ -93,6 +100,8 @@ def request_plan(database: Database, cmd: PlanCreate, principal: Principal, sett
                         params={"time_limit_seconds": time_limit, "objective": cmd.objective,
                                 "weights": cmd.weights.model_dump(),
                                 "allow_moving_dispatched": cmd.allow_moving_dispatched,
+                                "serve_late": cmd.serve_late,
+                                "horizon_minutes": cmd.horizon_minutes,
                                 "driver_ids_requested": cmd.driver_ids},
                         origin_at=now, snapshot=snapshot.versions,
                         requested_by_user_id=principal.user_id, version=1)

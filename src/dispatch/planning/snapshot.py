@@ -133,8 +133,16 @@ def route_fingerprint(route: DriverRoute) -> dict[str, Any]:
             "stops": {str(s.id): [s.status, s.version] for s in route.stops}}
 
 
+def _opens_in_time(window_start: datetime | None, opens_before: datetime | None) -> bool:
+    return opens_before is None or window_start is None or window_start <= opens_before
+
+
 def take_snapshot(db: Session, *, warehouse_ids: Sequence[int], driver_ids: Sequence[int] | None,
-                  now: datetime, service_seconds: float) -> Snapshot:
+                  now: datetime, service_seconds: float,
+                  opens_before: datetime | None = None) -> Snapshot:
+    """What a plan starts from. Work not yet on a route whose window opens after
+    ``opens_before`` waits for a later plan, so a van is not sent out on one trip that
+    waits through the afternoon's slots while the morning's orders pile up."""
     warehouses = require_warehouses(db, warehouse_ids)
     chosen = choose_drivers(db, warehouse_ids, driver_ids, now)
     selected = [d.id for d, _ in chosen]
@@ -186,10 +194,12 @@ def take_snapshot(db: Session, *, warehouse_ids: Sequence[int], driver_ids: Sequ
         if any(s.status not in OPEN_STOP for s in route.stops):
             under_way.add(route.driver_id)
     for order in orders.values():
-        if order.status == OrderStatus.READY.value and f"order:{order.id}" not in on_route:
+        if (order.status == OrderStatus.READY.value and f"order:{order.id}" not in on_route
+                and _opens_in_time(order.window_start, opens_before)):
             stops.append(_order_stop(order, skus, service_seconds))
     for ret in returns.values():
-        if ret.id not in busy_returns and f"return:{ret.id}" not in on_route:
+        if (ret.id not in busy_returns and f"return:{ret.id}" not in on_route
+                and _opens_in_time(ret.pickup_window_start, opens_before)):
             stops.append(_return_stop(ret, return_orders[ret.order_id], skus, service_seconds))
 
     positions = {p.driver_id: p for p in db.scalars(

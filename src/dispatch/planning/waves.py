@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text, true, update
 from sqlalchemy.orm import Session
 
 from dispatch.db.base import utcnow
@@ -114,15 +114,19 @@ def set_policy(uow: UnitOfWork, warehouse_id: int, cmd: BatchPolicyIn) -> BatchP
 # --- What waits for a wave -----------------------------------------------------------------
 
 
-def _waiting(db: Session, warehouse_ids: Sequence[int]) -> dict[int, list[tuple]]:
+def _waiting(db: Session, warehouse_ids: Sequence[int],
+             opens_before: datetime | None = None) -> dict[int, list[tuple]]:
     """Per warehouse: ``(ReadyWork id, ready_at, window_end, lat, lon)`` of every ready
-    order (ready since its latest move into ready) and approved pickup on no route."""
+    order (ready since its latest move into ready) and approved pickup on no route, whose
+    window opens by ``opens_before`` (when given)."""
     ready = OrderStatus.READY.value
+    order_opens = Order.window_start <= opens_before if opens_before else true()
+    pickup_opens = Return.pickup_window_start <= opens_before if opens_before else true()
     orders = db.execute(
         select(Order.id, Order.warehouse_id, Order.updated_at, Order.window_end, Order.lat,
                Order.lon, func.max(OrderEvent.created_at))
         .outerjoin(OrderEvent, (OrderEvent.order_id == Order.id) & (OrderEvent.to_status == ready))
-        .where(Order.status == ready, Order.warehouse_id.in_(warehouse_ids))
+        .where(Order.status == ready, Order.warehouse_id.in_(warehouse_ids), order_opens)
         .group_by(Order.id, Order.warehouse_id, Order.updated_at, Order.window_end, Order.lat,
                   Order.lon).order_by(Order.id))
     busy = (select(RouteStop.return_id).join(DriverRoute)
@@ -135,7 +139,7 @@ def _waiting(db: Session, warehouse_ids: Sequence[int]) -> dict[int, list[tuple]
         .where(Return.status == ReturnStatus.APPROVED.value,
                Return.warehouse_id.in_(warehouse_ids),
                Return.pickup_window_start.is_not(None), Return.pickup_window_end.is_not(None),
-               Return.id.not_in(busy)).order_by(Return.id))
+               Return.id.not_in(busy), pickup_opens).order_by(Return.id))
     waiting: dict[int, list[tuple]] = defaultdict(list)
     for order_id, warehouse_id, updated, end, lat, lon, since in orders:
         waiting[warehouse_id].append((f"order:{order_id}", since or updated, end, lat, lon))
@@ -230,7 +234,9 @@ def board_entries(db: Session, settings: Settings, *, now: datetime,
         query = query.where(Warehouse.id.in_(warehouse_ids))
     warehouses = list(db.scalars(query))
     ids = [w.id for w in warehouses]
-    waiting, shifts = _waiting(db, ids), _shifts(db, ids, now)
+    horizon = settings.wave_horizon_minutes
+    opens_before = now + timedelta(minutes=horizon) if horizon else None
+    waiting, shifts = _waiting(db, ids, opens_before), _shifts(db, ids, now)
     latest, in_flight = _plans(db, now)
     min_gap = timedelta(minutes=settings.wave_min_gap_minutes)
     entries = []
@@ -244,7 +250,9 @@ def board_entries(db: Session, settings: Settings, *, now: datetime,
         last = latest.get(warehouse.id)
         last_at = last.created_at if last is not None else None
         policy, flying = policy_of(warehouse), in_flight.get(warehouse.id)
-        due, reason, check = _decide(policy, meetable, now=now, last_wave_at=last_at,
+        # Work that will be served late counts as much as work still on time.
+        wanted = ready if settings.wave_serve_late else meetable
+        due, reason, check = _decide(policy, wanted, now=now, last_wave_at=last_at,
                                      in_flight=flying, drivers=drivers, min_gap=min_gap)
         entries.append(WaveStatus(
             warehouse_id=warehouse.id, warehouse_code=warehouse.code,
@@ -284,7 +292,8 @@ def _locked(db: Session, warehouse_id: int) -> bool:
 
 def _request(database: Database, settings: Settings, entry: WaveStatus, now: datetime,
              runner: PlanRunner) -> int:
-    cmd = PlanCreate(warehouse_ids=[entry.warehouse_id])
+    cmd = PlanCreate(warehouse_ids=[entry.warehouse_id], serve_late=settings.wave_serve_late,
+                     horizon_minutes=settings.wave_horizon_minutes)
     plan = service.request_plan(database, cmd, SYSTEM, settings, now=now, runner=runner)
     marker: dict[str, Any] = {"trigger": entry.reason, "auto_commit": settings.wave_auto_commit}
     with database.uow() as uow:  # tag it, so the next pass knows to commit it

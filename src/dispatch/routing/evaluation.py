@@ -82,7 +82,7 @@ class _RouteTimer:
             # Leave as late as possible without finishing later, as a dispatcher would.
             now += self.spare_start(stop_ids, now)
         start_time = now
-        distance = waiting = 0.0
+        distance = waiting = late_cost = 0.0
         visits: list[Visit] = []
         for stop_id in stop_ids:
             stop = problem.stop(stop_id)
@@ -96,8 +96,11 @@ class _RouteTimer:
             if begin is None:
                 begin = arrival
                 lateness = arrival - stop.windows[-1].end
-                self.flag("window", f"arrives {lateness:.1f} s after the window closes",
-                          stop_id, lateness)
+                if stop.soft_close:
+                    late_cost += lateness / 3600.0 * stop.late_cost_per_hour
+                else:
+                    self.flag("window", f"arrives {lateness:.1f} s after the window closes",
+                              stop_id, lateness)
             if stop.skills - vehicle.skills:
                 self.flag("skill", f"needs {sorted(stop.skills - vehicle.skills)}", stop_id)
             sign = 1.0 if stop.kind is StopKind.PICKUP else -1.0
@@ -116,7 +119,7 @@ class _RouteTimer:
         self.check_limits(stop_ids, start_time, end_time, distance)
         duration = end_time - start_time
         cost = (vehicle.fixed_cost + distance / 1000.0 * vehicle.cost_per_km
-                + duration / 3600.0 * vehicle.cost_per_hour)
+                + duration / 3600.0 * vehicle.cost_per_hour + late_cost)
         return Route(vehicle.id, tuple(visits), start_time, end_time, distance, waiting, cost,
                      tuple(self.breaks_taken), start_load)
 

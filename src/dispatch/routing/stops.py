@@ -26,6 +26,10 @@ class Stop:
     Optional stops (``required=False``) can be left out at ``drop_penalty``; required
     stops are still never refused outright, they are dropped only at a penalty far above
     any routing cost and reported with a reason.
+
+    With ``late_cost_per_hour`` the close of the last window is soft: the stop may be served
+    after it at that cost per hour late (in the units of ``cost_per_km``), so work that can
+    no longer be on time is still served, as late as little as the routes allow.
     """
 
     id: str
@@ -38,6 +42,11 @@ class Stop:
     required: bool = True
     priority: int = 0
     drop_penalty: float | None = None
+    late_cost_per_hour: float | None = None
+
+    @property
+    def soft_close(self) -> bool:
+        return self.late_cost_per_hour is not None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -56,6 +65,9 @@ class Stop:
             math.isnan(self.drop_penalty) or self.drop_penalty < 0
         ):
             raise ValueError(f"{where}: drop_penalty must not be negative")
+        late = self.late_cost_per_hour
+        if late is not None and (math.isnan(late) or math.isinf(late) or late < 0):
+            raise ValueError(f"{where}: late_cost_per_hour must be a non-negative number")
         if not isinstance(self.priority, int) or self.priority < 0:
             raise ValueError(f"{where}: priority must be a non-negative integer")
 

@@ -148,6 +148,15 @@ class RoadNetwork(Strictly):
     osm: str | None = Field(None, description="OSM extract, relative to the repository root")
 
 
+class Waves(Strictly):
+    """How the operation's automatic waves route: the service's ``wave_*`` settings."""
+
+    horizon_minutes: Annotated[StrictInt, Field(ge=1, le=1440)] | None = Field(
+        None, description="route only work whose window opens within this many minutes")
+    serve_late: bool = Field(
+        True, description="route work whose window can no longer be kept, late, as well")
+
+
 class Scenario(Strictly):
     """One day of a delivery operation for the day simulator."""
 
@@ -161,6 +170,7 @@ class Scenario(Strictly):
     demand: Demand
     service_minutes: Spread
     noise: Noise = Noise()
+    waves: Waves = Waves()
     road_network: RoadNetwork | None = None
 
     @field_validator("timezone")

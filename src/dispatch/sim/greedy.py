@@ -21,6 +21,8 @@ from dispatch.orders.models import Order
 from dispatch.planning import service, worker
 from dispatch.planning.commit import commit_plan
 from dispatch.planning.schemas import PlanCreate
+from dispatch.returns.domain import ReturnStatus
+from dispatch.returns.models import Return
 from dispatch.settings import Settings
 from dispatch.sim.drivers import DriverState
 from dispatch.tracking.eta import EtaLimits
@@ -29,42 +31,49 @@ log = logging.getLogger(__name__)
 
 
 def dispatch_ready(run, settings: Settings, now: datetime) -> None:
-    """Send every ready order, oldest first, with the nearest idle driver of its
-    warehouse who is on shift, one order per trip."""
+    """Send every ready order, oldest first, then every approved return pickup, each
+    with the nearest idle driver of its warehouse who is on shift, one per trip."""
     free = [s for s in run.fleet.states.values() if not s.busy and _on_shift(run, s, now)]
     if not free:
         return
     with run.database.read_uow() as uow:
-        ready = uow.db.execute(
+        ready = [(f"order:{o.id}", o.warehouse_id, o.lat, o.lon) for o in uow.db.execute(
             select(Order.id, Order.warehouse_id, Order.lat, Order.lon)
             .where(Order.status == OrderStatus.READY.value, Order.driver_id.is_(None),
                    Order.id.in_(list(run.placed.values())))
-            .order_by(Order.id)).all()
-    for order in ready:
-        candidates = [s for s in free if s.driver.warehouse_id == order.warehouse_id]
+            .order_by(Order.id))]
+        ready += [(f"return:{r.id}", r.warehouse_id, r.lat, r.lon) for r in uow.db.execute(
+            select(Return.id, Return.warehouse_id, Order.lat, Order.lon)
+            .join(Order, Order.id == Return.order_id)
+            .where(Return.status == ReturnStatus.APPROVED.value, Return.driver_id.is_(None),
+                   Return.pickup_window_start.is_not(None))
+            .order_by(Return.id))]
+    for stop_id, warehouse_id, lat, lon in ready:
+        candidates = [s for s in free if s.driver.warehouse_id == warehouse_id]
         if not candidates:
             continue
-        state = min(candidates, key=lambda s: (haversine_km(s.lat, s.lon, order.lat, order.lon),
+        state = min(candidates, key=lambda s: (haversine_km(s.lat, s.lon, lat, lon),
                                                s.driver.id))
-        if _send(run, settings, state, order.id, order.warehouse_id, now):
+        if _send(run, settings, state, stop_id, warehouse_id, now):
             free.remove(state)
             state.busy = True
             run.fleet.start(state)
 
 
-def _send(run, settings: Settings, state: DriverState, order_id: int, warehouse_id: int,
+def _send(run, settings: Settings, state: DriverState, stop_id: str, warehouse_id: int,
           now: datetime) -> bool:
-    cmd = PlanCreate(warehouse_ids=[warehouse_id], driver_ids=[state.driver.id])
+    cmd = PlanCreate(warehouse_ids=[warehouse_id], driver_ids=[state.driver.id], serve_late=True)
     try:
         plan = service.request_plan(run.database, cmd, run.operation.dispatcher, settings,
-                                    now=now, serve_late=True,
+                                    now=now,
                                     runner=worker.fixed_routes({state.driver.id:
-                                                                [f"order:{order_id}"]}))
+                                                                [stop_id]},
+                                                               travel=run.travel))
         commit_plan(run.database.uow(), plan.id, run.operation.dispatcher,
                     eta_window_minutes=settings.eta_window_min_minutes, now=now,
                     eta_limits=EtaLimits.from_settings(settings))
     except DomainError as error:
-        log.info("order %s not sent with %s: %s", order_id, state.driver.name, error.detail)
+        log.info("%s not sent with %s: %s", stop_id, state.driver.name, error.detail)
         return False
     return True
 

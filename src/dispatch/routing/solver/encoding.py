@@ -153,11 +153,18 @@ def _add_time(enc: Encoded, matrix: TravelMatrix, relaxed: frozenset[str]):
         first = scales.ticks(stop.windows[0].start)
         close = stop.windows[-1].end  # a stop without windows is open until math.inf
         last = horizon if math.isinf(close) else min(horizon, scales.ticks_floor(close))
-        if first > last:
+        if first > (horizon if stop.soft_close else last):
             # The stop's windows lie past every shift: leave it to the drop penalty.
             routing.ActiveVar(enc.index_of_stop[stop.id]).SetValue(0)
             continue
-        cumul.SetRange(first, last)
+        if stop.soft_close:
+            # Late is allowed at a price: the close binds only the objective.
+            cumul.SetRange(first, horizon)
+            per_tick = stop.late_cost_per_hour * COST_SCALE / 3600.0 / scales.time
+            time.SetCumulVarSoftUpperBound(enc.index_of_stop[stop.id], max(0, last),
+                                           max(1, int(round(per_tick))))
+        else:
+            cumul.SetRange(first, last)
         for before, after in pairwise(stop.windows):
             gap_start = scales.ticks_floor(before.end) + 1
             gap_end = min(horizon, scales.ticks(after.start) - 1)

@@ -52,7 +52,8 @@ def _qualifies(problem: Problem) -> bool:
         and v.max_duration is None and v.available_from is None and not v.skills
         for v in problem.vehicles)
     plain_stops = all(
-        s.required and len(s.windows) == 1 and not s.skills for s in problem.stops)
+        s.required and len(s.windows) == 1 and not s.skills and not s.soft_close
+        for s in problem.stops)
     paired = problem.pair_of()
     deliveries_only = not paired and all(s.kind is StopKind.DELIVERY for s in problem.stops)
     all_paired = len(paired) == len(problem.stops)
