@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """Write a screenshot of the dispatcher page to ``out/dispatcher.png``.
 
-Seeds the demo operation on a fresh SQLite database, serves the API on a free loopback
-port, signs in as the demo dispatcher in headless Chromium (the system browser, through
-Playwright), plans a wave, commits it, and photographs the map with its routes.
+Seeds the demo operation (the restaurant lunch `make run` serves) on a fresh SQLite
+database, serves the API on a free loopback port, signs in as the demo dispatcher in
+headless Chromium (the system browser, through Playwright), plans a wave of the ready
+orders, commits it, and photographs the map with its routes.
 
     .venv/bin/python scripts/screenshot_dispatcher.py [--out out/dispatcher.png]
 """

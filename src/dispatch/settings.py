@@ -90,6 +90,14 @@ class Settings(BaseSettings):
         False, description="automatic waves route orders whose window can no longer be kept "
         "too (late, as little as possible) rather than leaving them for a dispatcher"
     )
+    wave_depart_now: bool = Field(
+        False, description="drivers leave as soon as an automatic wave is published (hot "
+        "food) rather than as late as the windows allow"
+    )
+    wave_close_margin_minutes: float = Field(
+        0.0, ge=0, le=240, description="automatic waves aim to serve this long before each "
+        "window closes where the routes allow (slack for traffic)"
+    )
     wave_horizon_minutes: float | None = Field(
         None, gt=0, le=1440, description="automatic waves route only work whose window opens "
         "within this many minutes (slotted deliveries: a trip per slot); default: all"

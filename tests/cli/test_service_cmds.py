@@ -59,20 +59,36 @@ def test_unknown_role_is_refused(tmp_path, clean_env):
     assert "Traceback" not in result.stderr
 
 
-def test_demo_seeds_orders_in_several_states(tmp_path, clean_env):
-    """`dispatch demo --no-serve` seeds 12 orders, prints tokens; a rerun keeps the data."""
+def test_demo_seeds_the_restaurant_lunch(tmp_path, clean_env):
+    """`dispatch demo --no-serve --orders 12` seeds the restaurant-lunch scenario with a
+    lunch in progress and prints tokens, the page and a curl per role; a rerun keeps the
+    data and revokes the first run's tokens."""
     result = dispatch("demo", "--no-serve", "--orders", "12", cwd=tmp_path, env=clean_env)
     assert result.returncode == 0, result.stderr
-    assert "seeded 12 orders" in result.stdout
-    assert result.stdout.count("dsp_") >= 4
+    assert ("seeded restaurant-lunch: 12 orders placed (3 on the road, 3 ready for a wave, "
+            "6 being prepared)") in result.stdout
+    assert result.stdout.count("dsp_") >= 9 + 4  # the table, then the curls
+    assert "http://127.0.0.1:8000/ " in result.stdout
+    for path in ("/waves", "/stock", "/users", "/drivers/me/route"):
+        assert f"http://127.0.0.1:8000{path}" in result.stdout
+    assert "/track/" in result.stdout and "/page" in result.stdout
     db = sqlite3.connect(tmp_path / "dispatch.db")
     states = dict(db.execute("select status, count(*) from orders group by status").fetchall())
-    assert states == {"confirmed": 3, "ready": 9}
+    assert states == {"planned": 3, "ready": 3, "confirmed": 6}
+    assert db.execute("select name from warehouses").fetchall() == [("Cuisine du Port",)]
     assert db.execute("select count(*) from driver_shifts").fetchone()[0] == 6
-    assert "/track/" in result.stdout and "/page" in result.stdout
     again = dispatch("demo", "--no-serve", cwd=tmp_path, env=clean_env)
-    assert "existing demo data kept" in again.stdout
+    assert "existing demo data kept (0 driver shifts added" in again.stdout
     assert db.execute("select count(*) from orders").fetchone()[0] == 12
     assert db.execute("select count(*) from driver_shifts").fetchone()[0] == 6  # still on
     active = db.execute("select count(*) from users where active").fetchone()[0]
-    assert active == 4  # the first run's demo tokens were revoked
+    assert active == 3 + 6  # staff and drivers; the first run's tokens were revoked
+
+
+def test_demo_with_a_missing_scenario_is_a_one_line_error(tmp_path, clean_env):
+    """A scenario that cannot be read is one line on stderr, exit 2, nothing seeded."""
+    result = dispatch("demo", "--no-serve", "--scenario", "nowhere.yaml", cwd=tmp_path,
+                      env=clean_env)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "nowhere.yaml" in result.stderr
+    assert not (tmp_path / "dispatch.db").exists()

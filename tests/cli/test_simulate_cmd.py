@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
-from tests.cli.test_cli import dispatch
+import pytest
+
+from dispatch.cli.simulate_cmd import road_source
+from dispatch.scenarios.loading import scenario_from_dict
+from tests.cli.test_cli import ROOT, dispatch
 from tests.scenarios.support import write_yaml
 from tests.sim.support import small_day
+
+MONACO = ROOT.parent / "shared" / "data" / "monaco.osm.pbf"
 
 
 def test_simulate_writes_kpis_events_and_a_map(tmp_path):
@@ -40,8 +47,10 @@ def test_compare_runs_both_policies_on_the_same_demand(tmp_path):
 
 def test_bad_input_is_one_line(tmp_path):
     scenario = write_yaml(tmp_path, small_day().model_dump(mode="json", by_alias=True))
+    missing = tmp_path / "missing.osm.pbf"
     for args, expected in ((["--until", "25:00"], "--until: expected a clock time HH:MM"),
                            (["--compare", "random"], "--policy/--compare: expected one of"),
+                           (["--osm", missing], f"--osm: OSM file not found: {missing}"),
                            ([], None)):
         target = scenario if expected else tmp_path / "missing.yaml"
         result = dispatch("simulate", target, *args, "--out", tmp_path / "out")
@@ -49,3 +58,38 @@ def test_bad_input_is_one_line(tmp_path):
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "Traceback" not in result.stderr
         assert (expected or "missing.yaml") in lines[0]
+
+
+def test_the_road_network_comes_from_osm_else_the_scenario(tmp_path, monkeypatch):
+    """--osm wins over the scenario's road_network; --great-circle ignores it; a named
+    file that is not there is an error that names the ways out."""
+    monkeypatch.chdir(tmp_path)  # the scenario's path is relative to the current directory
+    extract = tmp_path / "city.osm.pbf"
+    extract.write_bytes(b"")
+    plain = small_day()
+    data = plain.model_dump(mode="json", by_alias=True)
+    named = scenario_from_dict({**data, "road_network": {"osm": "city.osm.pbf"}})
+    gone = scenario_from_dict({**data, "road_network": {"osm": "gone.osm.pbf"}})
+    assert road_source(plain, "s.yaml", None, False) is None
+    assert road_source(named, "s.yaml", None, False) == Path("city.osm.pbf")
+    assert road_source(gone, "s.yaml", extract, False) == extract
+    assert road_source(gone, "s.yaml", None, True) is None
+    with pytest.raises(ValueError, match=r"^s\.yaml: road_network\.osm: OSM file not found: "
+                                         r".*gone\.osm\.pbf \(pass --osm PATH, or --great-circle\)$"):
+        road_source(gone, "s.yaml", None, False)
+    with pytest.raises(ValueError, match="give one or the other"):
+        road_source(plain, "s.yaml", extract, True)
+
+
+@pytest.mark.needs_shared
+def test_osm_runs_the_day_on_the_road_network(tmp_path):
+    if not MONACO.is_file():
+        pytest.skip(f"Monaco extract not found at {MONACO.resolve()} (needs ../shared/data)")
+    scenario = write_yaml(tmp_path, small_day().model_dump(mode="json", by_alias=True))
+    out = tmp_path / "report"
+    result = dispatch("simulate", scenario, "--seed", "3", "--until", "12:00",
+                      "--osm", MONACO, "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert f"travel: roads of {MONACO}" in result.stdout.replace("\n", "")
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert kpis["delivered"] > 0 and kpis["km_driven"] > 0

@@ -90,11 +90,14 @@ def run_notebook(path: Path, parameters: dict[str, object], timeout: int,
     return nb
 
 
-def outputs(nb: NotebookNode) -> list[tuple[str, str]]:
-    """``(kind, text)`` of every output, kind being its mime type, stream name or "error";
-    HTML entities are decoded (folium puts its map in an ``srcdoc`` attribute)."""
+def outputs(nb: NotebookNode, cell_id: str | None = None) -> list[tuple[str, str]]:
+    """``(kind, text)`` of every output (of the cell ``cell_id`` only, when given), kind
+    being its mime type, stream name or "error"; HTML entities are decoded (folium puts
+    its map in an ``srcdoc`` attribute)."""
     found = []
     for cell in nb.cells:
+        if cell_id is not None and cell.get("id") != cell_id:
+            continue
         for output in cell.get("outputs", []):
             if output.output_type == "stream":
                 found.append((output.name, output.text))

@@ -24,10 +24,12 @@ PARAMETERS: dict[str, dict[str, object]] = {
     "routing-quickstart.ipynb": {"TIME_LIMIT": 1.0},
     "benchmarks-vs-bks.ipynb": {"TIME_LIMIT": 0.5},
     "scenarios.ipynb": {"SEED": 7},
+    "simulate-a-day.ipynb": {"UNTIL": "12:15", "SOLUTION_LIMIT": 5, "PLAN_TIME_LIMIT": 1.0},
 }
 # Seconds a whole notebook may take, kernel start included (pytest-timeout), and any one
-# of its cells (nbclient). On 2 cores the three run in about 15 s together.
-TIMEOUTS = {"benchmarks-vs-bks.ipynb": 90}
+# of its cells (nbclient). On 2 cores the first three run in about 15 s together; the
+# simulated morning (two policies, an hour of the lunch rush each) takes 13-25 s.
+TIMEOUTS = {"benchmarks-vs-bks.ipynb": 90, "simulate-a-day.ipynb": 90}
 DEFAULT_TIMEOUT = 60
 # Words in each notebook's outputs that show it did its job (lower case), and which
 # notebooks draw an inline PNG chart.
@@ -37,8 +39,20 @@ EXPECTED: dict[str, list[str]] = {
                                 "c101", "r101", "rc101", "lc101", "lr101", "pyvrp", "vroom"],
     "scenarios.ipynb": ["restaurant-lunch", "grocery-sameday", "monaco-parcels",
                         "window (min)", "leaflet"],
+    "simulate-a-day.ipynb": ["on_time_rate", "km_per_order", "driver_utilisation",
+                             "eta_mae_min", "leaflet"],
 }
-CHARTS = {"benchmarks-vs-bks.ipynb", "scenarios.ipynb"}
+CHARTS = {"benchmarks-vs-bks.ipynb", "scenarios.ipynb", "simulate-a-day.ipynb"}
+# What given cells (by id) must show: words in their outputs, and whether they draw.
+CELL_EXPECTED: dict[str, dict[str, list[str]]] = {
+    "simulate-a-day.ipynb": {
+        # Both policies played, and only up to the injected UNTIL.
+        "simulate": ["'planned': '11:15-12:15", "'greedy': '11:15-12:15"],
+        "kpis": ["planned - greedy", "on_time_rate", "km_per_order"],
+        "rows": ["policy", "planned", "greedy", "on time", "not delivered"],
+    },
+}
+CELL_CHARTS = {"simulate-a-day.ipynb": ("chart", "drivers")}
 NEEDS_BENCHMARKS = {"benchmarks-vs-bks.ipynb"}
 NEEDS_PEERS = {"benchmarks-vs-bks.ipynb": ("pyvrp", "vroom")}
 
@@ -65,7 +79,8 @@ def _run_param(path: Path):
 def test_notebooks_are_found():
     """The walkthroughs exist, and each one has its short parameters here."""
     names = {path.name for path in PATHS}
-    assert {"routing-quickstart.ipynb", "benchmarks-vs-bks.ipynb", "scenarios.ipynb"} <= names
+    assert {"routing-quickstart.ipynb", "benchmarks-vs-bks.ipynb", "scenarios.ipynb",
+            "simulate-a-day.ipynb"} <= names
     assert names <= set(PARAMETERS), "give a new notebook its short parameters in PARAMETERS"
 
 
@@ -106,6 +121,12 @@ def test_notebook_runs_offline_with_short_parameters(path, tmp_path):
         assert expected in text, f"no output mentions {expected!r}"
     if path.name in CHARTS:
         assert "image/png" in {kind for kind, _ in found}, "no inline PNG chart"
+    for cell_id, words in CELL_EXPECTED.get(path.name, {}).items():
+        shown = "\n".join(body for kind, body in outputs(nb, cell_id) if kind != "image/png")
+        for expected in words:
+            assert expected in shown.lower(), f"cell {cell_id} does not show {expected!r}"
+    for cell_id in CELL_CHARTS.get(path.name, ()):
+        assert "image/png" in {kind for kind, _ in outputs(nb, cell_id)}, f"{cell_id}: no chart"
     urls = sorted({url for url in ANY_URL.findall(text) if not INERT_URL.match(url)})
     assert not urls, f"outputs link to the network: {urls[:5]}"
     assert not FETCHING_ATTRIBUTE.search(text), "an output loads something over the network"

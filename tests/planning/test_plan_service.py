@@ -318,3 +318,27 @@ def test_snapshot_of_a_route_under_way(database, world):
     assert stop.weight_g == 800 and stop.service_seconds == 180  # the route's own
     assert snap.versions["orders"] == {str(gone): version} and snap.versions["returns"] == {}
     assert len(snap.versions["routes"]) == 1
+
+
+def test_a_driver_riding_back_is_planned_from_when_they_are_back(database, world):
+    """No route, last seen 3 km out a minute ago: returning; seen there an hour ago, or
+    at the warehouse: not."""
+    on_shift(database, world, "ana")
+    now = datetime.now(UTC)
+
+    def vehicle_seen(lat, lon, ago):
+        with database.uow() as uow:
+            uow.db.merge(DriverPosition(driver_id=world.drivers["ana"], lat=lat, lon=lon,
+                                        recorded_at=now - ago))
+            uow.commit()
+        with database.uow() as uow:
+            snap = take_snapshot(uow.db, warehouse_ids=[world.warehouses["MC"]],
+                                 driver_ids=None, now=now, service_seconds=60)
+        (vehicle,) = snap.vehicles
+        return vehicle
+
+    out = vehicle_seen(43.7650, 7.4700, timedelta(minutes=1))
+    assert out.returning_from == (43.7650, 7.4700) and out.position is None
+    assert vehicle_seen(43.7650, 7.4700, timedelta(hours=1)).returning_from is None
+    home = out.home
+    assert vehicle_seen(home[0], home[1], timedelta(minutes=1)).returning_from is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -137,6 +138,30 @@ def test_serve_late_routes_lost_windows_late_at_the_late_cost():
     late = {v.stop_id: v.lateness for r in solution.routes for v in r.visits}
     assert set(late) == {"order:1", "order:2", "order:3"}
     assert late["order:1"] > 0 and late["order:2"] == late["order:3"] == 0
+
+
+def test_depart_now_sends_drivers_at_the_warehouse_off_at_once():
+    """A window opening in an hour: by default the van leaves just in time for it; with
+    depart_now it leaves now and waits there (a kitchen's packed bag goes at once)."""
+    stops = (work("order:1", FAR, ends=3 * HOUR),)
+    later = replace(stops[0], window_start=ORIGIN + 2 * HOUR)
+    for depart_now, leaves_at in ((False, "late"), (True, 0.0)):
+        built = build_problem(PlanInputs(ORIGIN, (van(),), (later,), depart_now=depart_now))
+        solution = solve(built.problem, SolveParams(time_limit=2, solution_limit=20, workers=1))
+        (route,) = solution.routes
+        if leaves_at == "late":
+            assert route.start_time > HOUR.total_seconds()
+        else:
+            assert route.start_time == leaves_at and route.visits[0].waiting > 0
+
+
+def test_a_driver_riding_back_starts_their_next_trip_when_back():
+    """Last seen in Nice, ~half an hour out: the next trip leaves the warehouse then."""
+    riding = replace(van(), returning_from=FAR)
+    built = build_problem(PlanInputs(ORIGIN, (riding,), (work("order:1"),), depart_now=True))
+    vehicle = built.problem.vehicle(vehicle_id(1))
+    assert (vehicle.start.lat, vehicle.start.lon) == DEPOT
+    assert 20 * 60 < vehicle.shift.start < 60 * 60 and vehicle.departure == vehicle.shift.start
 
 
 def test_a_late_dispatched_stop_stays_on_its_route():

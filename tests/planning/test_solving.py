@@ -49,3 +49,4 @@ def test_a_driver_whose_shift_ends_finishes_the_parcels_on_board():
     inputs = PlanInputs(origin=ORIGIN, vehicles=(ending,), stops=(late,))
     solved, data = solve_inputs(inputs, SolveParams(time_limit=2, solution_limit=30))
     assert Solution.from_dict(data).unassigned == () and solved.overtime == {1}
+

@@ -17,7 +17,7 @@ from dispatch.scenarios.schema import Batching
 from dispatch.stock.schemas import SkuCreate
 from tests.scenarios.support import minimal
 
-EXPECTED = {"restaurant-lunch": 50, "grocery-sameday": 300, "monaco-parcels": 80}
+EXPECTED = {"restaurant-lunch": 58.5, "grocery-sameday": 300, "monaco-parcels": 80}
 
 
 def _invalid(data) -> str:

@@ -7,7 +7,18 @@ from typing import Any
 
 from dispatch.scenarios.loading import scenario_from_dict
 from dispatch.scenarios.schema import Scenario
+from dispatch.sim.run import SimOptions
 from tests.scenarios.support import minimal
+
+RETURNS = {"return_rate": 1.0, "exchange_share": 0.5,
+           "reasons": {"damaged": 1, "no_longer_needed": 2},
+           "after_minutes": {"mean": 10, "spread": 5}}
+"""Every delivered order comes back ten minutes or so later: ``small_day(returns=RETURNS)``."""
+
+
+QUICK = SimOptions(seed=3, solution_limit=5, plan_time_limit=1.0)
+"""Seed 3, reproducible plans, and a short limit for the late waves in which nothing fits
+any more: such a search finds no solutions to count and runs to its time limit."""
 
 
 def small_day(**noise: Any) -> Scenario:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -87,36 +89,67 @@ def serve_command(
 def demo_command(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-    orders: Annotated[int, typer.Option(help="demo orders to place on first run")] = 40,
+    orders: Annotated[int, typer.Option(min=0, help="demo orders to place on first run")] = 24,
+    scenario: Annotated[Path | None, typer.Option(
+        help="scenario to seed on first run (default scenarios/restaurant-lunch.yaml)")] = None,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="start the API")] = True,
     url: UrlOption = None,
 ) -> None:
     """Seed the demo operation (first run), print fresh tokens, then serve the API."""
+    from dispatch.demo.day import DEFAULT_SCENARIO
     from dispatch.demo.seed import seed_demo
+    from dispatch.scenarios.loading import load_scenario
 
+    day = load_scenario(scenario or DEFAULT_SCENARIO)
     settings = _settings(url)
     database = _database(settings)
     try:
         database.migrate()
-        demo = seed_demo(database, settings, orders=orders)
+        demo = seed_demo(database, settings, scenario=day, orders=orders)
     finally:
         database.dispose()
-    what = f"seeded {demo.orders} orders" if demo.seeded else "existing demo data kept"
-    console.print(f"[bold]dispatch demo[/] on {settings.database_url}: {what}")
+    base = f"http://{host}:{port}"
+    _print_demo(demo, day.name, settings, base)
+    if serve:
+        # The app reads its settings from the environment: serve the database just seeded,
+        # and let customers' tracking links point at this server.
+        os.environ["DISPATCH_DATABASE_URL"] = settings.database_url
+        os.environ.setdefault("DISPATCH_PUBLIC_URL", base)
+        serve_command(host=host, port=port)
+
+
+def _print_demo(demo, scenario: str, settings: Settings, base: str) -> None:
+    if demo.lunch is not None:
+        lunch = demo.lunch
+        what = (f"seeded {scenario}: {lunch.placed} orders placed ({lunch.on_routes} on the "
+                f"road, {lunch.ready} ready for a wave, "
+                f"{lunch.placed - lunch.on_routes - lunch.ready} being prepared)")
+        if lunch.refused:
+            what += f", {lunch.refused} refused (a declined card or no stock)"
+    else:
+        what = f"existing demo data kept ({demo.shifts_added} driver shifts added for today)"
+    console.print(f"[bold]dispatch demo[/] on {settings.database_url}: {what}",
+                  soft_wrap=True, highlight=False)
+    if demo.seeded and demo.opens_at is not None:
+        console.print(f"the scenario's day is slid to now: its {demo.opens_at_scenario} is "
+                      f"{demo.opens_at:%H:%M %Z} here", soft_wrap=True, highlight=False)
     table = Table("role", "bearer token", title="Demo tokens (new on every run)")
     for role, token in demo.tokens.items():
         table.add_row(role, token)
     console.print(table)
-    base = f"http://{host}:{port}"
-    console.print(f"API: {base}   docs: {base}/docs   try:", soft_wrap=True)
-    console.print(f'  curl -H "Authorization: Bearer {demo.tokens["dispatcher"]}" {base}/orders',
-                  soft_wrap=True, highlight=False)
-    console.print(f'  curl -H "Authorization: Bearer {demo.tokens["dispatcher"]}" {base}/waves',
-                  soft_wrap=True, highlight=False)
+    driver = demo.driver_on_route or next(
+        (role for role in demo.tokens if role.startswith("driver ")), None)
+    examples = [("dispatcher", "/waves"), ("operator", "/stock"), ("admin", "/users")]
+    if driver:
+        examples.append((driver, "/drivers/me/route"))
+    console.print(f"dispatcher page: {base}/  (sign in with the dispatcher token)   "
+                  f"API docs: {base}/docs", soft_wrap=True, highlight=False)
+    for role, path in examples:
+        console.print(f'  {role}: curl -H "Authorization: Bearer {demo.tokens[role]}" '
+                      f"{base}{path}", soft_wrap=True, highlight=False)
     if demo.tracking_token:
-        console.print(f"a customer's tracking page: {base}/track/{demo.tracking_token}/page",
+        console.print(f"  customer: curl {base}/track/{demo.tracking_token}   "
+                      f"page: {base}/track/{demo.tracking_token}/page",
                       soft_wrap=True, highlight=False)
     console.print(f"customer notifications are written to {settings.notification_log_path}",
                   soft_wrap=True, highlight=False)
-    if serve:
-        serve_command(host=host, port=port)

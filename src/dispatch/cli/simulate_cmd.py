@@ -14,6 +14,7 @@ from dispatch.cli.output import console
 from dispatch.db.database import Database
 from dispatch.db.engine import make_engine
 from dispatch.scenarios.loading import load_scenario
+from dispatch.scenarios.schema import Scenario
 from dispatch.sim.kpis import DayKpis, day_kpis
 from dispatch.sim.report import write_report
 from dispatch.sim.run import POLICIES, SimOptions, simulate
@@ -22,7 +23,7 @@ _COMPARED = (("on-time rate", "on_time_rate", "{:.1%}"),
              ("first-attempt success", "first_attempt_success", "{:.1%}"),
              ("km per order", "km_per_order", "{:.2f}"),
              ("lateness mean (min)", "lateness_mean_min", "{:.1f}"),
-             ("ETA error MAE (min)", "eta_mae_min", "{:.1f}"),
+             ("ETA error MAE, last hour (min)", "eta_mae_min", "{:.1f}"),
              ("driver utilisation", "driver_utilisation", "{:.1%}"))
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ROWS = (("on-time rate", "on_time_rate", "{:.1%}"),
@@ -30,11 +31,16 @@ _ROWS = (("on-time rate", "on_time_rate", "{:.1%}"),
          ("first-attempt success", "first_attempt_success", "{:.1%}"),
          ("km per order", "km_per_order", "{:.2f}"),
          ("driver utilisation", "driver_utilisation", "{:.1%}"),
-         ("ETA error MAE / p90 (min)", ("eta_mae_min", "eta_p90_min"), "{:.1f}"),
+         ("ETA error MAE / p90, last hour (min)", ("eta_mae_min", "eta_p90_min"), "{:.1f}"),
+         ("ETA error MAE, any lead (min)", "eta_mae_all_min", "{:.1f}"),
          ("orders delivered / placed", ("delivered", "orders"), "{}"),
          ("refused (payment, stock)", "refused", "{}"),
          ("stockouts", "stockouts", "{}"),
-         ("pick mismatches per 100", "pick_mismatches_per_100", "{:.1f}"))
+         ("pick mismatches per 100", "pick_mismatches_per_100", "{:.1f}"),
+         ("returns requested / picked up / restocked",
+          ("returns_requested", "returns_picked_up", "returns_restocked"), "{}"),
+         ("exchanges", "exchanges", "{}"),
+         ("notifications sent", "notifications_sent", "{}"))
 
 
 def _until(value: str | None) -> int | None:
@@ -69,23 +75,53 @@ def simulate_command(
                                              "driver)")] = "planned",
     compare: Annotated[str | None, typer.Option(help="also run this policy on the same "
                                                      "demand and print both")] = None,
+    osm: Annotated[Path | None, typer.Option(help="Road network (.osm.pbf): plan and drive "
+                                                  "on its roads; overrides the scenario's "
+                                                  "road_network. Without either, travel is "
+                                                  "great-circle distance")] = None,
+    great_circle: Annotated[bool, typer.Option("--great-circle", help="Ignore the scenario's "
+                                                                      "road_network: travel "
+                                                                      "is great-circle "
+                                                                      "distance")] = False,
 ) -> None:
     """Simulate a day of the scenario on the real service and write its KPIs, event log
     and map."""
     scenario = load_scenario(scenario_path)
     minute = _until(until)
+    roads = road_source(scenario, scenario_path.name, osm, great_circle)
     policies = [policy] + ([compare] if compare else [])
     for name in policies:
         if name not in POLICIES:
             raise ValueError(f"--policy/--compare: expected one of {', '.join(POLICIES)}, "
                              f"got {name!r}")
-    results = {name: _one_day(scenario, SimOptions(seed=seed, policy=name, until_minute=minute),
+    console.print(f"travel: roads of {roads}" if roads else "travel: great-circle distance")
+    results = {name: _one_day(scenario, SimOptions(seed=seed, policy=name, until_minute=minute,
+                                                   osm=roads),
                               out / name if compare else out, url if not compare else None)
                for name in policies}
     for name, kpis in results.items():
         console.print(kpi_table(kpis, f"{scenario.name}, seed {seed}, {name}"))
     if compare:
         console.print(comparison_table(results[policy], results[compare], policy, compare))
+
+
+def road_source(scenario: Scenario, file_name: str, osm: Path | None,
+                great_circle: bool) -> Path | None:
+    """The OSM extract the day runs on: ``--osm``, else the scenario's ``road_network``
+    (relative to the current directory, the repository root), else none."""
+    if osm is not None and great_circle:
+        raise ValueError("--osm and --great-circle: give one or the other")
+    if osm is not None:
+        if not osm.is_file():
+            raise ValueError(f"--osm: OSM file not found: {osm}")
+        return osm
+    named = scenario.road_network.osm if scenario.road_network else None
+    if great_circle or not named:
+        return None
+    if not Path(named).is_file():
+        raise ValueError(f"{file_name}: road_network.osm: OSM file not found: "
+                         f"{Path(named).resolve()} (pass --osm PATH, or --great-circle)")
+    return Path(named)
 
 
 def _one_day(scenario, options: SimOptions, out: Path, url: str | None) -> DayKpis:

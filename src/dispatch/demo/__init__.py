@@ -1,1 +1,1 @@
-"""The demo operation `make run` serves: a Monaco grocer with two warehouses."""
+"""The demo operation `make run` serves: the restaurant-lunch scenario, in progress now."""

@@ -1,183 +1,129 @@
-"""Seed the demo: warehouses, catalogue, opening stock, drivers, orders in every state.
+"""Seed the demo: the restaurant-lunch scenario as an operation in progress.
 
-Drivers get a shift covering the present on every run, and the two warehouses batch
-their waves automatically (one every 15 minutes, the other at six ready orders or 20
-minutes of waiting), so a served demo plans, commits and tracks routes by itself.
+The first run writes the scenario's kitchen, catalogue, opening stock and bikes with their
+shifts (``sim.setup.seed_operation``), on the scenario's timeline slid onto the real clock
+(``demo.day``: its first order time is now), then serves the lunch so far
+(``demo.lunch``): orders placed, some on the road after the kitchen's first wave, some
+ready for the next one, the rest being prepared. The kitchen then batches as the scenario
+says (a wave every 5 minutes while work waits), and a dispatcher may plan one on the page
+at any time.
 
-Everything goes through the real services (orders are placed, reserved, authorised,
-and picked the way the API would do it), so the demo database is exactly what
-production would hold. Seeding is skipped when the catalogue already exists; tokens are
-issued afresh on every run (only their hashes are stored, so old ones cannot be shown).
+Later runs keep the data, put drivers who are off shift back on a shift for the day, and
+issue fresh tokens (only hashes are stored, so old ones cannot be shown; the old ones are
+revoked).
 """
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from dispatch.auth.models import User
 from dispatch.auth.roles import Role
-from dispatch.auth.service import Principal, create_user
+from dispatch.auth.service import create_user
+from dispatch.common import clock
 from dispatch.db.database import Database
-from dispatch.fleet.models import Driver, DriverShift
-from dispatch.orders import lifecycle
+from dispatch.demo.day import DEFAULT_SCENARIO, demo_day_start, ensure_shifts, first_order_minute
+from dispatch.demo.lunch import Lunch, serve_first_orders
+from dispatch.fleet.models import Driver
 from dispatch.orders.models import Order
-from dispatch.orders.placement import place_order
-from dispatch.orders.schemas import OrderCreate, PickIn
+from dispatch.scenarios.clock import Clock
+from dispatch.scenarios.loading import load_scenario
+from dispatch.scenarios.schema import Scenario
 from dispatch.settings import Settings
-from dispatch.stock.domain import MovementKind
-from dispatch.stock.ledger import ensure_level, move
-from dispatch.stock.models import Sku, Warehouse
+from dispatch.sim.setup import seed_operation
+from dispatch.stock.models import Warehouse
+from dispatch.stoplists.models import DriverRoute
 
-WAREHOUSES = [
-    ("MC-PORT", "Monaco Port", "Quai Antoine 1er, Monaco", 43.7347, 7.4216),
-    ("MC-FONT", "Fontvieille", "Rue du Gabian, Monaco", 43.7295, 7.4165),
-]
-# code, name, price (cents), weight g, volume ml, skills
-CATALOGUE = [
-    ("BREAD-SOURDOUGH", "Sourdough loaf", 450, 800, 3000, []),
-    ("MILK-OAT-1L", "Oat milk 1 l", 219, 1050, 1000, []),
-    ("EGGS-12", "Free-range eggs x12", 499, 750, 2000, []),
-    ("COFFEE-BEANS-1KG", "Espresso beans 1 kg", 1890, 1000, 2500, []),
-    ("OLIVE-OIL-75CL", "Olive oil 75 cl", 1290, 1200, 900, []),
-    ("TOMATOES-1KG", "Vine tomatoes 1 kg", 399, 1000, 2500, []),
-    ("PASTA-500G", "Pasta 500 g", 189, 500, 1200, []),
-    ("WATER-6X1.5L", "Still water 6 x 1.5 l", 399, 9200, 10000, []),
-    ("YOGURT-4", "Greek yogurt x4", 349, 500, 600, ["refrigerated"]),
-    ("SALMON-300G", "Smoked salmon 300 g", 1299, 300, 400, ["refrigerated"]),
-    ("ICE-CREAM-1L", "Vanilla ice cream 1 l", 699, 600, 1000, ["refrigerated"]),
-    ("FLOWERS-BOUQUET", "Seasonal bouquet", 2490, 900, 8000, []),
-]
-DRIVERS = [("Ana", "cargo_bike", 60_000, 150_000, []), ("Bruno", "van", 600_000, 3_000_000,
-           ["refrigerated"]), ("Chiara", "van", 600_000, 3_000_000, ["refrigerated"]),
-           ("Dario", "cargo_bike", 60_000, 150_000, []), ("Elena", "car", 200_000, 500_000, []),
-           ("Farid", "van", 600_000, 3_000_000, [])]
-CUSTOMERS = ["Louise", "Hugo", "Jade", "Léo", "Emma", "Gabriel", "Alice", "Raphaël", "Chloé",
-             "Arthur", "Inès", "Jules", "Lina", "Adam", "Mia", "Noah", "Rose", "Louis"]
-# A box around Monaco's streets: Fontvieille to Larvotto.
-LAT_RANGE, LON_RANGE = (43.7280, 43.7470), (7.4130, 7.4380)
-
-
-BATCH_POLICIES = {
-    "MC-PORT": {"kind": "periodic", "every_minutes": 15},
-    "MC-FONT": {"kind": "threshold", "min_ready": 6, "max_wait_minutes": 20},
-}
-SHIFT_BEFORE, SHIFT_AFTER = timedelta(hours=1), timedelta(hours=8)
+USERS = "demo"  # demo users are named demo-admin, demo-dispatcher, demo-bike-hot-1, ...
+STAFF = (Role.ADMIN, Role.DISPATCHER, Role.OPERATOR)
 
 
 @dataclass(frozen=True)
-class DemoTokens:
-    tokens: dict[str, str]  # role name → token
-    orders: int
-    seeded: bool
-    tracking_token: str | None = None  # one customer's link, to show the tracking page
+class DemoSeed:
+    """What ``dispatch demo`` prints: fresh tokens, and what the run did."""
+
+    tokens: dict[str, str]  # "admin", "dispatcher", "operator", "driver bike-hot-1" -> token
+    seeded: bool  # False: the database already held an operation, kept as it was
+    lunch: Lunch | None = None  # the orders this run placed (first run only)
+    shifts_added: int = 0
+    tracking_token: str | None = None  # one customer's tracking link
+    driver_on_route: str | None = None  # the token label of a driver with a stop list
+    opens_at: datetime | None = None  # the scenario's first order time on the real clock
+    opens_at_scenario: str = ""  # ... and on the scenario's clock ("11:30")
 
 
-def _catalogue(db) -> tuple[list[Warehouse], list[Sku]]:
-    warehouses = [Warehouse(code=c, name=n, address=a, lat=lat, lon=lon,
-                            batch_policy=BATCH_POLICIES.get(c)) for c, n, a, lat, lon in WAREHOUSES]
-    skus = [Sku(code=c, name=n, price_minor=p, currency="EUR", weight_g=w, volume_ml=v,
-                skills=s) for c, n, p, w, v, s in CATALOGUE]
-    db.add_all(warehouses + skus)
-    db.flush()
-    rng = random.Random(7)
-    for warehouse in warehouses:
-        for sku in skus:
-            ensure_level(db, warehouse.id, sku.id)
-            move(db, warehouse_id=warehouse.id, sku_id=sku.id, kind=MovementKind.RECEIPT,
-                 quantity=rng.randint(20, 120), reference="opening stock")
-    for i, (name, vehicle, weight, volume, skills) in enumerate(DRIVERS):
-        db.add(Driver(name=name, phone=f"+377 6 40 00 00 {10 + i}",
-                      warehouse_id=warehouses[i % 2].id, vehicle=vehicle,
-                      capacity_weight_g=weight, capacity_volume_ml=volume, skills=skills))
-    db.flush()
-    return warehouses, skus
+def seed_demo(database: Database, settings: Settings, *, scenario: Scenario | None = None,
+              orders: int = 24, now: datetime | None = None) -> DemoSeed:
+    """Seed once (``scenario``, default restaurant-lunch), then issue fresh demo tokens.
+    ``now`` (default the real clock) also stamps everything the services write."""
+    scenario = scenario or load_scenario(DEFAULT_SCENARIO)
+    if orders < 0:
+        raise ValueError(f"orders: expected 0 or more, got {orders}")
+    if now is None:
+        return _seed(database, settings, scenario, orders, clock.now())
+    with clock.simulated(lambda: now):
+        return _seed(database, settings, scenario, orders, now)
 
 
-def _ensure_shifts(db, now: datetime) -> None:
-    """Every active driver on a shift that covers ``now`` (demo runs happen any day)."""
-    on_shift = set(db.scalars(select(DriverShift.driver_id).where(
-        DriverShift.cancelled.is_(False), DriverShift.starts_at <= now,
-        DriverShift.ends_at > now)))
-    for driver in db.scalars(select(Driver).where(Driver.active.is_(True))):
-        if driver.id in on_shift:
-            continue
-        # Start after any shift still running later today, so shifts never overlap.
-        later = db.scalar(select(DriverShift.ends_at).where(
-            DriverShift.driver_id == driver.id, DriverShift.cancelled.is_(False),
-            DriverShift.ends_at > now - SHIFT_BEFORE).order_by(DriverShift.ends_at.desc()))
-        start = max(now - SHIFT_BEFORE, later) if later is not None else now - SHIFT_BEFORE
-        db.add(DriverShift(driver_id=driver.id, starts_at=start, ends_at=now + SHIFT_AFTER,
-                           cancelled=False, version=1))
-
-
-def _a_tracking_token(db) -> str | None:
-    return db.scalar(select(Order.tracking_token).where(
-        Order.status.in_(("ready", "planned", "out_for_delivery"))).order_by(Order.id))
-
-
-def _issue_tokens(db) -> dict[str, str]:
-    db.execute(update(User).where(User.name.like("demo-%")).values(active=False))
-    drivers = db.scalars(select(Driver).order_by(Driver.id)).all()
-    tokens = {}
-    for role in (Role.ADMIN, Role.DISPATCHER, Role.OPERATOR):
-        _, tokens[role.value] = create_user(db=db, name=f"demo-{role.value}", role=role)
-    _, tokens[f"driver ({drivers[0].name})"] = create_user(
-        db=db, name=f"demo-driver-{drivers[0].id}", role=Role.DRIVER, driver_id=drivers[0].id)
-    return tokens
-
-
-def _orders(database: Database, settings: Settings, admin: Principal, count: int,
-            now: datetime) -> int:
-    rng = random.Random(11)
-    codes = [c for c, *_ in CATALOGUE]
-    placed = 0
-    for i in range(count):
-        start = (now + timedelta(minutes=30 + 15 * (i % 12))).replace(second=0, microsecond=0)
-        lines = [{"sku": sku, "quantity": rng.randint(1, 3)}
-                 for sku in rng.sample(codes, rng.randint(1, 4))]
-        name = CUSTOMERS[i % len(CUSTOMERS)]
-        card = i % 3 != 0
-        cmd = OrderCreate.model_validate({
-            "customer": {"name": name, "email": f"{name.lower()}.{i}@example.mc"},
-            "address": {"lat": rng.uniform(*LAT_RANGE), "lon": rng.uniform(*LON_RANGE),
-                        "text": f"{rng.randint(1, 40)} boulevard, Monaco"},
-            "lines": lines,
-            "window": {"start": start, "end": start + timedelta(hours=1)},
-            "priority": rng.choice([0, 0, 0, 1, 2]),
-            "payment": {"method": "card", "card_token": "tok_visa"} if card
-            else {"method": "cash_on_delivery"},
-        })
-        order = place_order(database.uow(), cmd, admin, geocoder=None,
-                            currency=settings.currency,
-                            delivery_fee_minor=settings.delivery_fee_minor, now=now)
-        placed += 1
-        if i % 4 == 0:
-            continue  # left confirmed: waiting to be picked
-        picked = PickIn.model_validate({"lines": [{"sku": ln.sku, "quantity": ln.quantity}
-                                                  for ln in order.lines]})
-        lifecycle.pick(database.uow(), order.id, picked, admin)  # ready: waves plan it
-    return placed
-
-
-def seed_demo(database: Database, settings: Settings, *, orders: int = 40,
-              now: datetime | None = None) -> DemoTokens:
-    """Seed once, then issue fresh demo tokens; returns them for printing."""
-    now = now or datetime.now(UTC)
+def _seed(database: Database, settings: Settings, scenario: Scenario, count: int,
+          now: datetime) -> DemoSeed:
+    day_start = demo_day_start(scenario, now)
+    first = first_order_minute(scenario)
+    opens = {"opens_at": day_start + timedelta(minutes=first),
+             "opens_at_scenario": str(Clock(first))}
+    with database.read_uow() as uow:
+        fresh = uow.db.scalars(select(Warehouse.id).limit(1)).first() is None
+    if not fresh:
+        with database.uow() as uow:
+            added = ensure_shifts(uow.db, scenario, day_start, now)
+            tokens = _reissue_tokens(uow.db)
+            uow.commit()
+        return DemoSeed(tokens, False, shifts_added=added, **opens, **_showcase(database))
+    op = seed_operation(database, scenario, day_start, users=USERS, simulated_dispatcher=False)
     with database.uow() as uow:
-        seeded = uow.db.scalars(select(Warehouse.id).limit(1)).first() is None
-        if seeded:
-            _catalogue(uow.db)
-        tokens = _issue_tokens(uow.db)
-        _ensure_shifts(uow.db, now)
-        admin_user = uow.db.scalars(
-            select(User).where(User.name == "demo-admin", User.active.is_(True))).one()
-        admin = Principal(admin_user.id, admin_user.name, Role.ADMIN)
+        _, op.tokens[f"{USERS}-admin"] = create_user(db=uow.db, name=f"{USERS}-admin",
+                                                     role=Role.ADMIN)
         uow.commit()
-    placed = _orders(database, settings, admin, orders, now) if seeded else 0
-    with database.uow() as uow:
-        tracking = _a_tracking_token(uow.db)
-    return DemoTokens(tokens, placed, seeded, tracking)
+    lunch = serve_first_orders(database, settings, scenario, op, day_start, count, now)
+    return DemoSeed(_labelled(op.tokens), True, lunch, **opens, **_showcase(database))
+
+
+def _reissue_tokens(db) -> dict[str, str]:
+    """Revoke every demo token and issue new ones: staff, and one per active driver."""
+    db.execute(update(User).where(User.name.like(f"{USERS}-%")).values(active=False))
+    tokens = {}
+    for role in STAFF:
+        _, tokens[f"{USERS}-{role.value}"] = create_user(db=db, name=f"{USERS}-{role.value}",
+                                                         role=role)
+    for driver in db.scalars(select(Driver).where(Driver.active.is_(True)).order_by(Driver.id)):
+        _, tokens[f"{USERS}-{driver.name}"] = create_user(
+            db=db, name=f"{USERS}-{driver.name}", role=Role.DRIVER, driver_id=driver.id)
+    return _labelled(tokens)
+
+
+def _labelled(tokens: dict[str, str]) -> dict[str, str]:
+    """User names to what the table shows: staff roles first, then "driver NAME"."""
+    staff = {role.value for role in STAFF}
+    named = {name.removeprefix(f"{USERS}-"): token for name, token in tokens.items()}
+    labels = {role: named[role] for role in (r.value for r in STAFF) if role in named}
+    labels.update({f"driver {name}": token for name, token in named.items()
+                   if name not in staff})
+    return labels
+
+
+def _showcase(database: Database) -> dict[str, str | None]:
+    """A tracking link (an order on a route if any, else a ready one) and a driver with
+    a stop list, for the printed examples."""
+    rank = case({"out_for_delivery": 0, "planned": 1}, value=Order.status, else_=2)
+    with database.read_uow() as uow:
+        token = uow.db.scalar(select(Order.tracking_token).where(
+            Order.status.in_(("ready", "planned", "out_for_delivery")))
+            .order_by(rank, Order.id).limit(1))
+        driver = uow.db.scalar(select(Driver.name).join(
+            DriverRoute, DriverRoute.driver_id == Driver.id).where(
+            DriverRoute.status == "active").order_by(Driver.id).limit(1))
+    return {"tracking_token": token,
+            "driver_on_route": f"driver {driver}" if driver is not None else None}

@@ -4,7 +4,7 @@ solved (its map is drawn from that problem and the stored solution)."""
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dispatch.planning.problem_builder import PlanInputs, StopInput, VehicleInput, Weights
@@ -30,11 +30,13 @@ def inputs_to_dict(inputs: PlanInputs) -> dict[str, Any]:
         "open_windows": sorted(inputs.open_windows),
         "overtime": sorted(inputs.overtime),
         "serve_late": inputs.serve_late,
+        "depart_now": inputs.depart_now,
+        "close_margin_seconds": inputs.close_margin.total_seconds(),
     }
 
 
 _DATETIMES = {"shift_start", "shift_end", "window_start", "window_end", "eta"}
-_PAIRS = {"home", "position"}
+_PAIRS = {"home", "position", "returning_from"}
 
 
 def _typed(cls: type, data: dict[str, Any]) -> Any:
@@ -63,4 +65,6 @@ def inputs_from_dict(data: dict[str, Any]) -> PlanInputs:
         open_windows=frozenset(data.get("open_windows", ())),
         overtime=frozenset(data.get("overtime", ())),
         serve_late=data.get("serve_late", False),
+        depart_now=data.get("depart_now", False),
+        close_margin=timedelta(seconds=data.get("close_margin_seconds", 0.0)),
     )

@@ -41,6 +41,9 @@ class VehicleInput:
     position: tuple[float, float] | None = None
     """Set for a route under way: the vehicle leaves from here at the origin."""
     speed_factor: float = 1.0
+    returning_from: tuple[float, float] | None = None
+    """Set for a driver with no route under way who was last seen away from the warehouse
+    (riding back from a trip): their next trip starts when they are back."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class Weights:
     cost_per_hour: float = 0.0
     fixed_cost_per_driver: float = 0.0
     late_cost_per_hour: float = 600.0  # with serve_late: ten km of detour per minute late
+    margin_cost_per_hour: float = 300.0  # with a close margin: five km a minute inside it
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,13 @@ class PlanInputs:
     """Stops on board whose window no longer binds: it could not be kept (``solving``)."""
     overtime: frozenset[int] = frozenset()
     """Drivers whose shift end no longer binds: parcels on board outlast it (``solving``)."""
+    close_margin: timedelta = timedelta(0)
+    """Aim to serve this long before each window closes where the routes allow, so noise
+    on the road does not make the last stops of a trip late."""
+    depart_now: bool = False
+    """Drivers at the warehouse leave as soon as their route is published (a kitchen's
+    packed bag), not as late as the windows allow: a published trip is then no longer
+    re-planned, so later waves cannot push its stops out."""
     serve_late: bool = False
     """Route work whose window can no longer be kept too, instead of reporting it: its
     window close becomes soft, priced at ``weights.late_cost_per_hour``; windows that can
@@ -142,14 +153,22 @@ def _vehicle(inputs: PlanInputs, v: VehicleInput) -> Vehicle:
     if v.driver_id in inputs.overtime:
         end = max(end, start) + OVERTIME.total_seconds()
     under_way = v.position is not None and start == 0.0
+    if v.returning_from is not None and not under_way:
+        start = max(start, _ride_back_seconds(v))
+    leaves = 0.0 if under_way else (start if inputs.depart_now else None)
     return Vehicle(
         id=vehicle_id(v.driver_id), start=GeoPoint(*(v.position if under_way else v.home)),
         end=GeoPoint(*v.home), shift=TimeWindow(start, max(start, end)),
         capacity={WEIGHT: v.capacity_weight_g, VOLUME: v.capacity_volume_ml},
         skills=v.skills if under_way else v.skills | {AT_DEPOT}, cost_per_km=w.cost_per_km, cost_per_hour=w.cost_per_hour,
-        fixed_cost=w.fixed_cost_per_driver, available_from=0.0 if under_way else None,
+        fixed_cost=w.fixed_cost_per_driver, available_from=leaves,
         speed_factor=v.speed_factor,
     )
+
+
+def _ride_back_seconds(v: VehicleInput) -> float:
+    points = [GeoPoint(*v.returning_from), GeoPoint(*v.home)]
+    return float(GreatCircleMatrix().matrix(points).duration[0, 1]) / v.speed_factor
 
 
 def _leads(vehicles: Sequence[Vehicle], stops: Sequence[StopInput]) -> dict[str, timedelta]:
@@ -168,6 +187,8 @@ def _stop(inputs: PlanInputs, s: StopInput, *, open_window: bool, on_board: bool
           soft_close: bool = False) -> Stop:
     start = seconds_after(inputs.origin, s.window_start)
     end = seconds_after(inputs.origin, s.window_end)
+    margin = 0.0 if open_window or soft_close else min(inputs.close_margin.total_seconds(),
+                                                       max(0.0, end - start))
     return Stop(
         id=s.id, location=GeoPoint(s.lat, s.lon),
         kind=StopKind.PICKUP if s.kind == "pickup" else StopKind.DELIVERY,
@@ -176,6 +197,7 @@ def _stop(inputs: PlanInputs, s: StopInput, *, open_window: bool, on_board: bool
         skills=s.skills if on_board or s.kind == "pickup" else s.skills | {AT_DEPOT},
         priority=max(0, s.priority),
         late_cost_per_hour=inputs.weights.late_cost_per_hour if soft_close else None,
+        close_margin=margin, margin_cost_per_hour=inputs.weights.margin_cost_per_hour,
     )
 
 

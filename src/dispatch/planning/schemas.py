@@ -19,6 +19,9 @@ class WeightsIn(Command):
     late_cost_per_hour: float = Field(
         600.0, ge=0, le=1_000_000, allow_inf_nan=False,
         description="with serve_late: what an hour past a customer's window costs")
+    margin_cost_per_hour: float = Field(
+        300.0, ge=0, le=1_000_000, allow_inf_nan=False,
+        description="with close_margin_minutes: what an hour inside the margin costs")
 
 
 class PlanCreate(Command):
@@ -37,6 +40,13 @@ class PlanCreate(Command):
         None, gt=0, le=1440, allow_inf_nan=False,
         description="plan only work whose window opens within this many minutes; later "
         "work waits for a later plan (default: all ready work)")
+    close_margin_minutes: float = Field(
+        0.0, ge=0, le=240, allow_inf_nan=False,
+        description="aim to serve this long before each window closes where the routes "
+        "allow, keeping slack for traffic")
+    depart_now: bool = Field(
+        False, description="drivers at the warehouse leave as soon as the plan is published "
+        "(hot food), not as late as the windows allow")
     serve_late: bool = Field(
         False, description="route every order even when its window can no longer be kept, "
         "as late as little as possible, instead of leaving it out with the reason")

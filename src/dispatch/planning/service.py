@@ -90,7 +90,8 @@ def request_plan(database: Database, cmd: PlanCreate, principal: Principal, sett
         weights = Weights(**cmd.weights.model_dump())
         inputs = PlanInputs(origin=now, vehicles=snapshot.vehicles, stops=snapshot.stops,
                             weights=weights, allow_moving_dispatched=cmd.allow_moving_dispatched,
-                            serve_late=cmd.serve_late)
+                            serve_late=cmd.serve_late, depart_now=cmd.depart_now,
+                            close_margin=timedelta(minutes=cmd.close_margin_minutes))
         _check_caps(inputs, settings)
         build_problem(inputs)  # refuse now what the worker could not build
         token = worker.slots.take(settings.plan_max_concurrent, time_limit)
@@ -100,7 +101,8 @@ def request_plan(database: Database, cmd: PlanCreate, principal: Principal, sett
                         params={"time_limit_seconds": time_limit, "objective": cmd.objective,
                                 "weights": cmd.weights.model_dump(),
                                 "allow_moving_dispatched": cmd.allow_moving_dispatched,
-                                "serve_late": cmd.serve_late,
+                                "serve_late": cmd.serve_late, "depart_now": cmd.depart_now,
+                                "close_margin_minutes": cmd.close_margin_minutes,
                                 "horizon_minutes": cmd.horizon_minutes,
                                 "driver_ids_requested": cmd.driver_ids},
                         origin_at=now, snapshot=snapshot.versions,

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from dispatch.common.geo import haversine_km
 from dispatch.errors import Invalid, NotFound
 from dispatch.fleet.models import Driver, DriverShift
 from dispatch.orders.domain import OrderStatus
@@ -133,6 +134,16 @@ def route_fingerprint(route: DriverRoute) -> dict[str, Any]:
             "stops": {str(s.id): [s.status, s.version] for s in route.stops}}
 
 
+AWAY_METRES = 200.0
+RECENT = timedelta(minutes=30)
+
+
+def _away(position: DriverPosition | None, home: tuple[float, float], now: datetime) -> bool:
+    """Last seen away from the warehouse, recently: riding back from a trip."""
+    return (position is not None and now - position.recorded_at <= RECENT
+            and haversine_km(position.lat, position.lon, *home) * 1000 > AWAY_METRES)
+
+
 def _opens_in_time(window_start: datetime | None, opens_before: datetime | None) -> bool:
     return opens_before is None or window_start is None or window_start <= opens_before
 
@@ -203,18 +214,21 @@ def take_snapshot(db: Session, *, warehouse_ids: Sequence[int], driver_ids: Sequ
             stops.append(_return_stop(ret, return_orders[ret.order_id], skus, service_seconds))
 
     positions = {p.driver_id: p for p in db.scalars(
-        select(DriverPosition).where(DriverPosition.driver_id.in_(under_way)))}
+        select(DriverPosition).where(DriverPosition.driver_id.in_(selected)))}
     vehicles = []
     for driver, shift in chosen:
         home = warehouses.get(driver.warehouse_id) or db.get(Warehouse, driver.warehouse_id)
         position = positions.get(driver.id)
+        seen = (position.lat, position.lon) if position is not None else None
         vehicles.append(VehicleInput(
             driver_id=driver.id, driver_name=driver.name, shift_id=shift.id,
             warehouse_id=driver.warehouse_id, home=(home.lat, home.lon),
             shift_start=shift.starts_at, shift_end=shift.ends_at,
             capacity_weight_g=driver.capacity_weight_g,
             capacity_volume_ml=driver.capacity_volume_ml, skills=frozenset(driver.skills or ()),
-            position=(position.lat, position.lon) if position is not None else None,
+            position=seen if driver.id in under_way else None,
+            returning_from=(seen if driver.id not in under_way
+                            and _away(position, (home.lat, home.lon), now) else None),
             speed_factor=driver.speed_factor))
 
     used_orders = {s.order_id for s in stops if s.order_id is not None}

@@ -293,7 +293,9 @@ def _locked(db: Session, warehouse_id: int) -> bool:
 def _request(database: Database, settings: Settings, entry: WaveStatus, now: datetime,
              runner: PlanRunner) -> int:
     cmd = PlanCreate(warehouse_ids=[entry.warehouse_id], serve_late=settings.wave_serve_late,
-                     horizon_minutes=settings.wave_horizon_minutes)
+                     horizon_minutes=settings.wave_horizon_minutes,
+                     depart_now=settings.wave_depart_now,
+                     close_margin_minutes=settings.wave_close_margin_minutes)
     plan = service.request_plan(database, cmd, SYSTEM, settings, now=now, runner=runner)
     marker: dict[str, Any] = {"trigger": entry.reason, "auto_commit": settings.wave_auto_commit}
     with database.uow() as uow:  # tag it, so the next pass knows to commit it

@@ -34,6 +34,7 @@ from dispatch.planning.problem_builder import PlanInputs, build_problem, vehicle
 from dispatch.planning.results import render_result
 from dispatch.planning.solving import solve_inputs
 from dispatch.routing import Solution, SolveParams, evaluate
+from dispatch.routing.matrices import MatrixProvider
 
 log = logging.getLogger(__name__)
 
@@ -109,17 +110,18 @@ def _discard_pool(broken: ProcessPoolExecutor) -> None:
 
 
 def _solution(inputs: PlanInputs, params: SolveParams, max_workers: int,
-              in_process: bool) -> tuple[PlanInputs, Solution]:
+              in_process: bool, travel: MatrixProvider | None = None,
+              ) -> tuple[PlanInputs, Solution]:
     """The inputs finally solved (``solving.solve_inputs``) and their solution."""
     built = build_problem(inputs)
     if not built.problem.stops:  # nothing to search: no process needed
         return inputs, evaluate(built.problem, {})
     if in_process:
-        solved, data = solve_inputs(inputs, params)
+        solved, data = solve_inputs(inputs, params, travel)
         return solved, Solution.from_dict(data)
     pool = _executor(max_workers)
     try:
-        solved, data = pool.submit(solve_inputs, inputs, params).result()
+        solved, data = pool.submit(solve_inputs, inputs, params, travel).result()
     except BrokenProcessPool:
         _discard_pool(pool)
         raise
@@ -189,10 +191,24 @@ def run_inline(database: Database, plan_id: int, inputs: PlanInputs, params: Sol
          solver=lambda i: _solution(i, params, max_workers, in_process=True))
 
 
-def fixed_routes(routes: Mapping[int, Sequence[str]]):
+def inline_runner(travel: MatrixProvider | None = None):
+    """``run_inline`` with legs timed by ``travel`` (e.g. a ``RoadMatrix``) rather than
+    the routing default, great circle: how the simulator plans on a road network."""
+
+    def run(database: Database, plan_id: int, inputs: PlanInputs, params: SolveParams, *,
+            max_workers: int, token: object) -> None:
+        _run(database, plan_id, inputs, params, max_workers, token,
+             solver=lambda i: _solution(i, params, max_workers, in_process=True,
+                                        travel=travel))
+
+    return run
+
+
+def fixed_routes(routes: Mapping[int, Sequence[str]], travel: MatrixProvider | None = None):
     """A runner that does not search: it times the given routes (driver id -> stop ids,
     in order) with the routing core's plan mode; other stops stay unassigned. What the
-    simulator's first-come-first-served baseline dispatches with."""
+    simulator's first-come-first-served baseline dispatches with. ``travel`` as for
+    ``inline_runner``."""
 
     def run(database: Database, plan_id: int, inputs: PlanInputs, params: SolveParams, *,
             max_workers: int, token: object) -> None:
@@ -201,7 +217,8 @@ def fixed_routes(routes: Mapping[int, Sequence[str]]):
             known = {s.id for s in problem.stops}
             plan = {vehicle_id(driver): [s for s in stops if s in known]
                     for driver, stops in routes.items()}
-            return given, evaluate(problem, plan)
+            return given, evaluate(problem, plan,
+                                   travel.matrix(problem.locations) if travel else None)
 
         _run(database, plan_id, inputs, params, max_workers, token, solver=timed)
 

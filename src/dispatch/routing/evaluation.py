@@ -107,6 +107,9 @@ class _RouteTimer:
             for dim, amount in stop.demand.items():
                 load[dim] = load.get(dim, 0.0) + sign * amount
             self.check_capacity(load, stop_id)
+            if not lateness:
+                late_cost += (stop.margin_intrusion(begin) / 3600.0
+                              * stop.margin_cost_per_hour)
             waiting += begin - arrival
             now = begin + stop.service_time
             visits.append(Visit(stop_id, arrival, begin, now, begin - arrival, dict(load),
@@ -141,6 +144,8 @@ class _RouteTimer:
                 begin = close = arrival
             else:
                 close = next(w.end for w in stop.windows if arrival <= w.end + 1e-9)
+                if stop.close_margin:  # keep the margin the plan left
+                    close = max(begin, min(close, stop.windows[-1].end - stop.close_margin))
             waited += begin - arrival
             spare = min(spare, waited + close - begin)
             now = begin + stop.service_time

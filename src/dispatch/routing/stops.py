@@ -30,6 +30,10 @@ class Stop:
     With ``late_cost_per_hour`` the close of the last window is soft: the stop may be served
     after it at that cost per hour late (in the units of ``cost_per_km``), so work that can
     no longer be on time is still served, as late as little as the routes allow.
+
+    ``close_margin`` (seconds) asks for service that long before the close, where the routes
+    allow: each hour spent inside the margin costs ``margin_cost_per_hour``. Plans then keep
+    slack for the traffic and doorsteps that make real days run late.
     """
 
     id: str
@@ -43,6 +47,8 @@ class Stop:
     priority: int = 0
     drop_penalty: float | None = None
     late_cost_per_hour: float | None = None
+    close_margin: float = 0.0
+    margin_cost_per_hour: float = 0.0
 
     @property
     def soft_close(self) -> bool:
@@ -68,8 +74,19 @@ class Stop:
         late = self.late_cost_per_hour
         if late is not None and (math.isnan(late) or math.isinf(late) or late < 0):
             raise ValueError(f"{where}: late_cost_per_hour must be a non-negative number")
+        for name in ("close_margin", "margin_cost_per_hour"):
+            value = getattr(self, name)
+            if math.isnan(value) or math.isinf(value) or value < 0:
+                raise ValueError(f"{where}: {name} must be a non-negative number")
         if not isinstance(self.priority, int) or self.priority < 0:
             raise ValueError(f"{where}: priority must be a non-negative integer")
+
+    def margin_intrusion(self, begin: float) -> float:
+        """Seconds of ``close_margin`` used by service beginning at ``begin``."""
+        if not self.close_margin:
+            return 0.0
+        close = self.windows[-1].end
+        return min(self.close_margin, max(0.0, begin - (close - self.close_margin)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,6 +155,10 @@ class Waves(Strictly):
         None, description="route only work whose window opens within this many minutes")
     serve_late: bool = Field(
         True, description="route work whose window can no longer be kept, late, as well")
+    depart_now: bool = Field(
+        False, description="drivers leave as soon as a wave is published (hot food)")
+    close_margin_minutes: Annotated[StrictInt, Field(ge=0, le=240)] = Field(
+        0, description="aim to serve this long before each window closes")
 
 
 class Scenario(Strictly):

@@ -4,7 +4,12 @@ failed attempts through the same services the driver app calls.
 
 A driver reads their route again after every stop (as the app would), so stops a
 re-plan added on the way are picked up. Travel takes the planning matrix's time for the
-leg, divided by the vehicle's speed factor and multiplied by a noise factor.
+leg (``sim.legs``: great circle by default, or ``sim.roads``), divided by the vehicle's
+speed factor and multiplied by a noise factor.
+
+Pickup stops (returns) are served like deliveries; what a driver collected is handed to
+the return desk when they are back at the depot, and every delivery may later bring a
+return.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ from sqlalchemy import select
 
 from dispatch.db.database import Database
 from dispatch.errors import DomainError
-from dispatch.routing import GeoPoint, GreatCircleMatrix
 from dispatch.scenarios.behaviour import Behaviour
 from dispatch.sim.agenda import Agenda
+from dispatch.sim.legs import LegSource, StraightLegs
+from dispatch.sim.returns import ReturnDesk
 from dispatch.sim.setup import Operation, SimDriver
 from dispatch.stoplists import departure, events, reading
 from dispatch.stoplists.domain import FailureReason
@@ -30,7 +36,6 @@ from dispatch.tracking.locations import PingIn, record_ping
 log = logging.getLogger(__name__)
 
 PING_SECONDS = 30.0
-_MATRIX = GreatCircleMatrix()
 
 
 @dataclass
@@ -52,12 +57,15 @@ class Fleet:
     """Moves every simulated driver through the agenda."""
 
     def __init__(self, database: Database, operation: Operation, agenda: Agenda,
-                 behaviour: Behaviour, depots: dict[str, tuple[float, float]]) -> None:
+                 behaviour: Behaviour, depots: dict[str, tuple[float, float]], *,
+                 travel: LegSource | None = None) -> None:
         self.database = database
+        self.travel = travel or StraightLegs()  # great-circle legs, or a road network's
         self.agenda = agenda
         self.behaviour = behaviour
         self.depots = depots
         self.states = {d.id: DriverState(d, *depots[d.depot]) for d in operation.drivers}
+        self.returns = ReturnDesk(database, operation, agenda, behaviour)
 
     # --- starting a route ------------------------------------------------------------------
     def wake_idle(self) -> None:
@@ -99,6 +107,11 @@ class Fleet:
 
     def _depart(self, state: DriverState) -> None:
         route = self._route(state)
+        if (route is not None and route.departed_at is None
+                and route.planned_start > self.agenda.now):
+            # A later wave re-planned the trip to leave later: wait for that.
+            self.agenda.at(route.planned_start, lambda: self._depart(state))
+            return
         if route is not None and route.departed_at is None:
             try:
                 departure.depart(self.database.uow(), state.driver.principal,
@@ -119,25 +132,21 @@ class Fleet:
         self._ride(state, (stop.lat, stop.lon), lambda: self._at_door(state, stop))
 
     def _home(self, state: DriverState) -> None:
+        self.returns.unload(state.driver.id)
         state.busy = False
         self.wake_idle()
 
     def _ride(self, state: DriverState, to: tuple[float, float], then) -> None:
-        here = GeoPoint(state.lat, state.lon)
-        there = GeoPoint(*to)
-        matrix = _MATRIX.matrix([here, there])
-        metres, seconds = float(matrix.distance[0, 1]), float(matrix.duration[0, 1])
-        seconds = seconds * self.behaviour.travel_factor() / state.driver.speed_factor
+        leg = self.travel.leg((state.lat, state.lon), to)
+        seconds = leg.seconds * self.behaviour.travel_factor() / state.driver.speed_factor
         start, origin = self.agenda.now, (state.lat, state.lon)
-        state.driven_m += metres
+        state.driven_m += leg.metres
         state.busy_seconds += seconds
         state.legs.append((start, start + timedelta(seconds=seconds), *origin, *to))
         steps = int(seconds // PING_SECONDS)
         for k in range(1, steps + 1):
-            share = k * PING_SECONDS / seconds
             at = start + timedelta(seconds=k * PING_SECONDS)
-            where = (origin[0] + share * (to[0] - origin[0]),
-                     origin[1] + share * (to[1] - origin[1]))
+            where = leg.position(k * PING_SECONDS / seconds)
             self.agenda.at(at, lambda w=where: self._ping(state, w))
         self.agenda.at(start + timedelta(seconds=seconds),
                        lambda: self._arrived_at(state, to, then))
@@ -180,13 +189,15 @@ class Fleet:
     def _finish(self, state: DriverState, stop: StopRead) -> None:
         principal, now = state.driver.principal, self.agenda.now
         try:
-            if stop.kind == "delivery" and self.behaviour.not_home():
+            if self.behaviour.not_home():  # a pickup failed is planned again, too
                 events.fail(self.database.uow(), principal, stop.id,
                             FailedIn(reason=FailureReason.NOT_HOME, at=now), now=now)
             else:
                 name = stop.customer.name if stop.customer else "Customer"
                 events.complete(self.database.uow(), principal, stop.id,
                                 CompletedIn(recipient_name=name, at=now), now=now)
+                if stop.kind == "delivery":
+                    self.returns.delivered(stop.order_id)
         except DomainError as error:
             log.warning("%s could not finish stop %s: %s", state.driver.name, stop.id,
                         error.detail)

@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from dispatch.common.geo import haversine_km
 from dispatch.errors import DomainError
+from dispatch.fleet.models import Driver
 from dispatch.orders.domain import OrderStatus
-from dispatch.orders.models import Order
+from dispatch.orders.models import Order, OrderLine
 from dispatch.planning import service, worker
 from dispatch.planning.commit import commit_plan
 from dispatch.planning.schemas import PlanCreate
@@ -25,6 +26,7 @@ from dispatch.returns.domain import ReturnStatus
 from dispatch.returns.models import Return
 from dispatch.settings import Settings
 from dispatch.sim.drivers import DriverState
+from dispatch.stock.models import Sku
 from dispatch.tracking.eta import EtaLimits
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,8 @@ log = logging.getLogger(__name__)
 
 def dispatch_ready(run, settings: Settings, now: datetime) -> None:
     """Send every ready order, oldest first, then every approved return pickup, each
-    with the nearest idle driver of its warehouse who is on shift, one per trip."""
+    with the nearest idle driver of its warehouse who is on shift and equipped for it (a
+    hot bag, a fridge), one per trip."""
     free = [s for s in run.fleet.states.values() if not s.busy and _on_shift(run, s, now)]
     if not free:
         return
@@ -48,8 +51,14 @@ def dispatch_ready(run, settings: Settings, now: datetime) -> None:
             .where(Return.status == ReturnStatus.APPROVED.value, Return.driver_id.is_(None),
                    Return.pickup_window_start.is_not(None))
             .order_by(Return.id))]
+        needs = _needs(uow.db, [int(stop_id.split(":")[1]) for stop_id, *_ in ready
+                                if stop_id.startswith("order:")])
+        has = {driver_id: frozenset(skills or ()) for driver_id, skills in uow.db.execute(
+            select(Driver.id, Driver.skills).where(Driver.id.in_([s.driver.id for s in free])))}
     for stop_id, warehouse_id, lat, lon in ready:
-        candidates = [s for s in free if s.driver.warehouse_id == warehouse_id]
+        need = needs.get(stop_id, frozenset())
+        candidates = [s for s in free
+                      if s.driver.warehouse_id == warehouse_id and need <= has[s.driver.id]]
         if not candidates:
             continue
         state = min(candidates, key=lambda s: (haversine_km(s.lat, s.lon, lat, lon),
@@ -58,6 +67,16 @@ def dispatch_ready(run, settings: Settings, now: datetime) -> None:
             free.remove(state)
             state.busy = True
             run.fleet.start(state)
+
+
+def _needs(db, order_ids: list[int]) -> dict[str, frozenset[str]]:
+    """What each order's goods need of the vehicle (a hot bag, a fridge)."""
+    needs: dict[str, set[str]] = {}
+    for order_id, skills in db.execute(
+            select(OrderLine.order_id, Sku.skills).join(Sku, Sku.id == OrderLine.sku_id)
+            .where(OrderLine.order_id.in_(order_ids))):
+        needs.setdefault(f"order:{order_id}", set()).update(skills or ())
+    return {stop_id: frozenset(skills) for stop_id, skills in needs.items()}
 
 
 def _send(run, settings: Settings, state: DriverState, stop_id: str, warehouse_id: int,

@@ -10,24 +10,24 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
 from dispatch.common import clock
 from dispatch.db.database import Database
 from dispatch.errors import DomainError
-from dispatch.orders import lifecycle
-from dispatch.orders.placement import place_order
-from dispatch.orders.schemas import OrderCreate, PickIn
 from dispatch.planning import waves, worker
 from dispatch.planning.wave_commit import commit_finished_waves
+from dispatch.routing.matrices import RoadMatrix
 from dispatch.scenarios.behaviour import Behaviour
 from dispatch.scenarios.demand import OrderArrival, generate_orders
 from dispatch.scenarios.schema import Scenario
 from dispatch.settings import Settings
-from dispatch.sim import greedy
+from dispatch.sim import greedy, notify, placing
 from dispatch.sim.agenda import Agenda
 from dispatch.sim.drivers import Fleet
+from dispatch.sim.roads import RoadTravel
 from dispatch.sim.setup import Operation, seed_operation
 from dispatch.stoplists.models import DriverRoute, RouteStop
 
@@ -51,6 +51,7 @@ class SimOptions:
     until_minute: int | None = None  # stop at this clock time (minutes after midnight)
     solution_limit: int = 200
     plan_time_limit: float = 10.0
+    osm: Path | None = None  # a road network to plan and drive on; None: great circle
 
 
 @dataclass
@@ -77,6 +78,13 @@ class DayRun:
     placed: dict[str, int] = field(default_factory=dict)  # arrival ref -> order id
     refused: list[Refusal] = field(default_factory=list)
     eta_samples: list[tuple[int, datetime, datetime]] = field(default_factory=list)
+    notifications: notify.RecordingChannel = field(default_factory=notify.RecordingChannel)
+    roads: RoadTravel | None = None  # the day's road network (``options.osm``)
+
+    @property
+    def travel(self) -> RoadMatrix | None:
+        """What plans time their legs with: the road matrix, or None (great circle)."""
+        return self.roads.matrix if self.roads is not None else None
 
 
 def simulate(database: Database, scenario: Scenario, options: SimOptions = SimOptions(),
@@ -87,10 +95,15 @@ def simulate(database: Database, scenario: Scenario, options: SimOptions = SimOp
     day_start = scenario.day_start(options.day or scenario.date or DEFAULT_DAY)
     settings = Settings(database_url=str(database.engine.url), relay_enabled=False,
                         wave_scheduler_enabled=False, wave_auto_commit=True,
+                        wave_serve_late=scenario.waves.serve_late,
+                        wave_horizon_minutes=scenario.waves.horizon_minutes,
+                        wave_depart_now=scenario.waves.depart_now,
+                        wave_close_margin_minutes=scenario.waves.close_margin_minutes,
                         plan_solution_limit=options.solution_limit,
                         plan_time_limit_default=options.plan_time_limit,
                         plan_time_limit_max=max(60.0, options.plan_time_limit))
     arrivals = generate_orders(scenario, seed=options.seed, day_start=day_start)
+    roads = _roads(scenario, arrivals, options.osm)
     shifts = [day_start + timedelta(minutes=int(m)) for g in scenario.fleet
               for span in g.shifts for m in span]
     start = min([*shifts, *(a.placed_at for a in arrivals)])
@@ -102,8 +115,10 @@ def simulate(database: Database, scenario: Scenario, options: SimOptions = SimOp
         operation = seed_operation(database, scenario, day_start)
         behaviour = Behaviour(scenario, options.seed)
         depots = {d.id: (d.lat, d.lon) for d in scenario.depots}
-        fleet = Fleet(database, operation, agenda, behaviour, depots)
-        run = DayRun(scenario, options, database, operation, fleet, day_start, start, end)
+        fleet = Fleet(database, operation, agenda, behaviour, depots,
+                      travel=roads.legs if roads is not None else None)
+        run = DayRun(scenario, options, database, operation, fleet, day_start, start, end,
+                     roads=roads)
         depot_of = {wid: depot for depot, wid in operation.warehouses.items()}
         for arrival in arrivals:
             agenda.at(arrival.placed_at,
@@ -118,25 +133,23 @@ def simulate(database: Database, scenario: Scenario, options: SimOptions = SimOp
     return run
 
 
+def _roads(scenario: Scenario, arrivals: list[OrderArrival],
+           osm: Path | None) -> RoadTravel | None:
+    """The road network of ``osm``, once every depot and address is found near a road."""
+    if osm is None:
+        return None
+    roads = RoadTravel.from_osm(osm)
+    roads.check_on_map([(f"depot {d.id}", d.lat, d.lon) for d in scenario.depots]
+                       + [(f"order {a.ref}", a.lat, a.lon) for a in arrivals])
+    return roads
+
+
 def _place(run: DayRun, settings: Settings, behaviour: Behaviour,
            depot_of: dict[int, str], arrival: OrderArrival) -> None:
-    payment = ({"method": "card", "card_token": arrival.card_token}
-               if arrival.payment_method == "card" else {"method": "cash_on_delivery"})
-    body = {
-        "customer": {"name": arrival.customer.name, "email": arrival.customer.email,
-                     "phone": arrival.customer.phone},
-        "address": {"text": arrival.zone or "customer", "lat": arrival.lat, "lon": arrival.lon},
-        "lines": [{"sku": sku, "quantity": qty} for sku, qty in arrival.lines],
-        "window": {"start": arrival.window_start.isoformat(),
-                   "end": arrival.window_end.isoformat()},
-        "payment": payment,
-    }
     now = run.fleet.agenda.now
     try:
-        placed = place_order(run.database.uow(), OrderCreate.model_validate(body),
-                             run.operation.dispatcher, geocoder=None,
-                             currency=settings.currency,
-                             delivery_fee_minor=settings.delivery_fee_minor)
+        placed = placing.place_arrival(run.database, settings, arrival,
+                                       run.operation.dispatcher)
     except DomainError as error:
         run.refused.append(Refusal(arrival.ref, now, error.code, error.detail))
         return
@@ -144,27 +157,29 @@ def _place(run: DayRun, settings: Settings, behaviour: Behaviour,
     if placed.status != "confirmed":
         return
     ready_at = now + timedelta(seconds=behaviour.picking_seconds(depot_of[placed.warehouse_id]))
-    pick = PickIn.model_validate({"lines": body["lines"]})
-    run.fleet.agenda.at(ready_at, lambda: _pick(run, placed.id, pick))
+    run.fleet.agenda.at(ready_at, lambda: _pick(run, placed.id, arrival))
 
 
-def _pick(run: DayRun, order_id: int, pick: PickIn) -> None:
+def _pick(run: DayRun, order_id: int, arrival: OrderArrival) -> None:
     try:
-        lifecycle.pick(run.database.uow(), order_id, pick, run.operation.operator)
+        placing.pick_arrival(run.database, order_id, arrival, run.operation.operator)
     except DomainError as error:
         log.warning("order %s not picked: %s", order_id, error.detail)
 
 
 def _tick(run: DayRun, settings: Settings) -> None:
     """Every simulated minute: due waves are planned and committed, idle drivers with
-    work leave, and every five minutes the ETAs customers see are sampled."""
+    work leave, customers are notified of what happened, and every five minutes the ETAs
+    customers see are sampled."""
     now = run.fleet.agenda.now
     if run.options.policy == "greedy":
         greedy.dispatch_ready(run, settings, now)
     else:
-        waves.run_due_waves(run.database, settings, now=now, runner=worker.run_inline)
+        waves.run_due_waves(run.database, settings, now=now,
+                            runner=worker.inline_runner(run.travel))
         commit_finished_waves(run.database, settings, now=now)
     run.fleet.wake_idle()
+    notify.relay(run.database, settings, run.notifications, now)
     if (now - run.started) % ETA_SAMPLE_EVERY == timedelta(0):
         _sample_etas(run, now)
 

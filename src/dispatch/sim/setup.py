@@ -41,14 +41,19 @@ class Operation:
     drivers: list[SimDriver] = field(default_factory=list)
     dispatcher: Principal | None = None
     operator: Principal | None = None
+    tokens: dict[str, str] = field(default_factory=dict)  # user name -> bearer token
 
     def driver(self, driver_id: int) -> SimDriver:
         return next(d for d in self.drivers if d.id == driver_id)
 
 
-def seed_operation(database: Database, scenario: Scenario, day_start: datetime) -> Operation:
+def seed_operation(database: Database, scenario: Scenario, day_start: datetime, *,
+                   users: str = "sim", simulated_dispatcher: bool = True) -> Operation:
     """Write the scenario's depots, catalogue, stock, fleet and shifts for the day that
-    starts at ``day_start`` (local midnight, aware)."""
+    starts at ``day_start`` (local midnight, aware). Users are named ``{users}-dispatcher``,
+    ``{users}-{driver}``...; their tokens come back in ``Operation.tokens``. With
+    ``simulated_dispatcher`` an on-demand depot plans as soon as work is ready (below);
+    without, it waits for a person, as the scenario says."""
     op = Operation()
     with database.uow() as uow:
         db = uow.db
@@ -73,7 +78,8 @@ def seed_operation(database: Database, scenario: Scenario, day_start: datetime) 
                     move(db, warehouse_id=warehouse_id, sku_id=sku_id,
                          kind=MovementKind.RECEIPT, quantity=quantity, reference="opening stock")
         for role in (Role.DISPATCHER, Role.OPERATOR):
-            user, _ = create_user(db=db, name=f"sim-{role.value}", role=role)
+            user, op.tokens[f"{users}-{role.value}"] = create_user(
+                db=db, name=f"{users}-{role.value}", role=role)
             principal = Principal(user.id, user.name, role, None)
             setattr(op, role.value, principal)
         for group in scenario.fleet:
@@ -91,8 +97,8 @@ def seed_operation(database: Database, scenario: Scenario, day_start: datetime) 
                 for starts_at, ends_at in shifts:
                     db.add(DriverShift(driver_id=driver.id, cancelled=False, version=1,
                                        starts_at=starts_at, ends_at=ends_at))
-                user, _ = create_user(db=db, name=f"sim-{name}", role=Role.DRIVER,
-                                      driver_id=driver.id)
+                user, op.tokens[f"{users}-{name}"] = create_user(
+                    db=db, name=f"{users}-{name}", role=Role.DRIVER, driver_id=driver.id)
                 op.drivers.append(SimDriver(
                     driver.id, name, group.depot, op.warehouses[group.depot],
                     float(group.speed_factor),
@@ -102,7 +108,7 @@ def seed_operation(database: Database, scenario: Scenario, day_start: datetime) 
         # On demand means a dispatcher plans when they see work waiting; the simulated
         # dispatcher looks every minute, which is a threshold of one ready order.
         config = depot.batching.as_config()
-        if config["kind"] == "on_demand":
+        if config["kind"] == "on_demand" and simulated_dispatcher:
             config = {"kind": "threshold", "min_ready": 1}
         waves.set_policy(database.uow(), op.warehouses[depot.id],
                          BatchPolicyIn.model_validate(config))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dispatch.routing import Problem, Stop, TimeWindow, evaluate, solve
+from dispatch.routing import Problem, SolveParams, Stop, TimeWindow, evaluate, solve
 
 from .helpers import FAST, all_served, at, order, plan_of, van
 
@@ -51,3 +51,40 @@ def test_soft_close_is_kept_when_it_can_be():
 def test_late_cost_must_be_a_non_negative_number(bad):
     with pytest.raises(ValueError, match="late_cost_per_hour"):
         Stop("x", at(1), late_cost_per_hour=bad)
+
+
+def test_a_close_margin_keeps_slack_before_the_close():
+    """The van ends its day at (200, 0): the shortest way serves B at (0, 100) first and A
+    at 241 s, within A's window but not 300 s before its close; with that margin asked for,
+    A comes first."""
+    def a_served_at(**margin) -> float:
+        stops = [order("A", 100, windows=(TimeWindow(0, 450),), **margin), order("B", 0, 100)]
+        problem = Problem([van(end=at(200))], stops)
+        solution = solve(problem, FAST)
+        assert evaluate(problem, plan_of(solution)).violations == ()
+        return {v.stop_id: v.start for v in solution.routes[0].visits}["A"]
+
+    assert a_served_at() == pytest.approx(241.4, abs=1.0)
+    assert a_served_at(close_margin=300.0, margin_cost_per_hour=3600.0) == pytest.approx(
+        100.0, abs=1.0)
+
+
+def test_the_margin_is_given_up_rather_than_the_stop():
+    """The stop can only be reached inside its margin: it is served there, at a price."""
+    problem = Problem([van()], [order("x", 400, windows=(TimeWindow(0, 450),),
+                                      close_margin=200.0, margin_cost_per_hour=3600.0)])
+    solution = solve(problem, FAST)
+    assert all_served(problem, solution)
+    replay = evaluate(problem, plan_of(solution))
+    assert replay.violations == ()
+    assert replay.cost == pytest.approx(0.8 + 150.0, abs=2.0)  # 150 s into the margin
+
+
+def test_a_stop_out_of_reach_is_settled_without_searching_to_the_time_limit():
+    """Nobody can get there in its window: it is reported at once, whatever the time
+    limit (the search would find nothing better, and used to run until the limit)."""
+    problem = Problem([van()], [order("far", 5000, windows=(TimeWindow(0, 60),)),
+                                order("near", 100)])
+    solution = solve(problem, SolveParams(time_limit=30, solution_limit=5, workers=1))
+    assert [u.stop_id for u in solution.unassigned] == ["far"]
+    assert solution.stats["seconds"] < 10  # of the 30 allowed

@@ -134,6 +134,7 @@ def _add_time(enc: Encoded, matrix: TravelMatrix, relaxed: frozenset[str]):
     service = np.array(_service_ticks(enc), dtype=np.int64)
     callbacks: dict[float, int] = {}
     per_vehicle, earliest_end = [], []
+    reach = np.full(len(problem.locations), np.iinfo(np.int64).max, dtype=np.int64)
     for vehicle in problem.vehicles:
         factor = vehicle.speed_factor
         travel = scales.travel_ticks(matrix, factor)
@@ -143,6 +144,11 @@ def _add_time(enc: Encoded, matrix: TravelMatrix, relaxed: frozenset[str]):
         per_vehicle.append(callbacks[factor])
         start, end = problem.vehicle_nodes(vehicle.id)
         earliest_end.append(scales.ticks(vehicle.departure) + int(travel[start, end]))
+        np.minimum(reach, scales.ticks(vehicle.departure) + travel[start], out=reach)
+    # A pair's delivery is reached via its pickup, and a frozen stop must stay: only the
+    # plain stops are judged out of reach before the search.
+    judged = {s.id for s in problem.stops} - set(problem.pair_of()) - {
+        s for prefix in problem.locks.frozen.values() for s in prefix}
     horizon = max(_horizon(problem, scales), *earliest_end)
     routing.AddDimensionWithVehicleTransits(per_vehicle, horizon, horizon, False, "time")
     time = routing.GetDimensionOrDie("time")
@@ -153,8 +159,11 @@ def _add_time(enc: Encoded, matrix: TravelMatrix, relaxed: frozenset[str]):
         first = scales.ticks(stop.windows[0].start)
         close = stop.windows[-1].end  # a stop without windows is open until math.inf
         last = horizon if math.isinf(close) else min(horizon, scales.ticks_floor(close))
-        if first > (horizon if stop.soft_close else last):
-            # The stop's windows lie past every shift: leave it to the drop penalty.
+        # No vehicle can get there before it closes: settle it now, not by a search that
+        # has nothing to find and would run to its time limit.
+        direct = int(reach[problem.stop_node(stop.id)]) if stop.id in judged else first
+        if max(first, direct) > (horizon if stop.soft_close else last):
+            # The stop's windows lie past every shift, or out of reach: drop penalty.
             routing.ActiveVar(enc.index_of_stop[stop.id]).SetValue(0)
             continue
         if stop.soft_close:
@@ -165,6 +174,11 @@ def _add_time(enc: Encoded, matrix: TravelMatrix, relaxed: frozenset[str]):
                                            max(1, int(round(per_tick))))
         else:
             cumul.SetRange(first, last)
+            if stop.close_margin and stop.margin_cost_per_hour and not math.isinf(close):
+                per_tick = stop.margin_cost_per_hour * COST_SCALE / 3600.0 / scales.time
+                aim = max(first, scales.ticks_floor(close - stop.close_margin))
+                time.SetCumulVarSoftUpperBound(enc.index_of_stop[stop.id], min(aim, last),
+                                               max(1, int(round(per_tick))))
         for before, after in pairwise(stop.windows):
             gap_start = scales.ticks_floor(before.end) + 1
             gap_end = min(horizon, scales.ticks(after.start) - 1)

@@ -53,6 +53,7 @@ def _qualifies(problem: Problem) -> bool:
         for v in problem.vehicles)
     plain_stops = all(
         s.required and len(s.windows) == 1 and not s.skills and not s.soft_close
+        and not s.close_margin
         for s in problem.stops)
     paired = problem.pair_of()
     deliveries_only = not paired and all(s.kind is StopKind.DELIVERY for s in problem.stops)

@@ -23,6 +23,10 @@ from dispatch.routing.solver.strategies import PORTFOLIO, Strategy
 log = logging.getLogger(__name__)
 
 POLISH = Strategy("polish-gls")
+TINY_STOPS = 3
+"""Up to this many stops, local search reaches its optimum at once: a metaheuristic would
+only circle it until the time limit (a solution limit is never reached), so plain descent
+ends the search there instead."""
 
 # Forked workers read the problem from here instead of unpickling it for every task.
 _JOB: tuple[Problem, TravelMatrix, SolveParams, frozenset[str]] | None = None
@@ -57,6 +61,10 @@ def run_strategy(problem: Problem, matrix: TravelMatrix, params: SolveParams,
     """
     started = time.perf_counter()
     deadline = started + seconds
+    polish = POLISH
+    if len(problem.stops) <= TINY_STOPS:
+        strategy = replace(strategy, metaheuristic="GREEDY_DESCENT", iterated=False)
+        polish = replace(POLISH, metaheuristic="GREEDY_DESCENT")
     search = partial(run_search, problem, matrix, objective=params.objective,
                      time_resolution=params.time_resolution, relaxed=relaxed,
                      log_search=params.log_search)
@@ -81,7 +89,7 @@ def run_strategy(problem: Problem, matrix: TravelMatrix, params: SolveParams,
     remaining = deadline - time.perf_counter()
     if limit is not None or remaining > 0.3:
         cap = len(best.plan) if params.objective == "hierarchical" else None
-        polished = search(strategy=POLISH, initial=best.plan, max_vehicles=cap,
+        polished = search(strategy=polish, initial=best.plan, max_vehicles=cap,
                           time_limit=max(remaining, 0.1), solution_limit=limit)
         if polished is not None and polished.rank(params.objective) < best.rank(
                 params.objective):
