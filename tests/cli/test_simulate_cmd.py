@@ -45,12 +45,27 @@ def test_compare_runs_both_policies_on_the_same_demand(tmp_path):
     assert planned["orders"] == greedy["orders"] > 0  # the same seeded demand
 
 
+def test_seeds_runs_several_days_and_prints_their_mean(tmp_path):
+    scenario = write_yaml(tmp_path, small_day().model_dump(mode="json", by_alias=True))
+    out = tmp_path / "report"
+    result = dispatch("simulate", scenario, "--seeds", "3-4", "--until", "12:30",
+                      "--compare", "greedy", "--out", out)
+    assert result.returncode == 0, result.stderr
+    days = {(k, p): json.loads((out / f"seed{k}" / p / "kpis.json").read_text())
+            for k in (3, 4) for p in ("planned", "greedy")}
+    assert {days[k, p]["seed"] for k, p in days} == {3, 4}
+    mean = (days[3, "planned"]["on_time_rate"] + days[4, "planned"]["on_time_rate"]) / 2
+    row = next(line for line in result.stdout.splitlines() if "mean" in line)
+    assert f"{mean:.1%}" in row
+
+
 def test_bad_input_is_one_line(tmp_path):
     scenario = write_yaml(tmp_path, small_day().model_dump(mode="json", by_alias=True))
     missing = tmp_path / "missing.osm.pbf"
     for args, expected in ((["--until", "25:00"], "--until: expected a clock time HH:MM"),
                            (["--compare", "random"], "--policy/--compare: expected one of"),
                            (["--osm", missing], f"--osm: OSM file not found: {missing}"),
+                           (["--seeds", "5-x"], "--seeds: expected a range like 1-5"),
                            ([], None)):
         target = scenario if expected else tmp_path / "missing.yaml"
         result = dispatch("simulate", target, *args, "--out", tmp_path / "out")

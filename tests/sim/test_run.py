@@ -35,7 +35,10 @@ def test_a_small_day_delivers_its_orders_on_time(database):
         stamps = list(uow.db.scalars(select(OrderEvent.created_at)))
         stamps += list(uow.db.scalars(select(StopEvent.occurred_at)))
         plans = uow.db.scalars(select(Plan.status)).all()
+        planned_service = set(uow.db.scalars(select(RouteStop.service_seconds)))
     day = run.day_start
+    # Plans time each doorstep at the scenario's average, as its operator would set it.
+    assert planned_service == {run.scenario.service_minutes.mean * 60}
     assert stamps and all(day <= at < day + timedelta(days=1) for at in stamps)
     assert plans and set(plans) == {"committed"}
 

@@ -25,6 +25,9 @@ _COMPARED = (("on-time rate", "on_time_rate", "{:.1%}"),
              ("lateness mean (min)", "lateness_mean_min", "{:.1f}"),
              ("ETA error MAE, last hour (min)", "eta_mae_min", "{:.1f}"),
              ("driver utilisation", "driver_utilisation", "{:.1%}"))
+_HEADLINE = (("on time", "on_time_rate", "{:.1%}"),
+             ("km/order", "km_per_order", "{:.2f}"),
+             ("ETA MAE", "eta_mae_min", "{:.1f}"))
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ROWS = (("on-time rate", "on_time_rate", "{:.1%}"),
          ("lateness mean / p90 (min)", ("lateness_mean_min", "lateness_p90_min"), "{:.1f}"),
@@ -83,6 +86,9 @@ def simulate_command(
                                                                       "road_network: travel "
                                                                       "is great-circle "
                                                                       "distance")] = False,
+    seeds: Annotated[str | None, typer.Option(help="several days instead of --seed: a range "
+                                                   "(1-5) or a list (1,4,9); prints each "
+                                                   "day's headline KPIs and the mean")] = None,
 ) -> None:
     """Simulate a day of the scenario on the real service and write its KPIs, event log
     and map."""
@@ -95,6 +101,12 @@ def simulate_command(
             raise ValueError(f"--policy/--compare: expected one of {', '.join(POLICIES)}, "
                              f"got {name!r}")
     console.print(f"travel: roads of {roads}" if roads else "travel: great-circle distance")
+    if seeds is not None:
+        days = {k: {name: _one_day(scenario, SimOptions(seed=k, policy=name, until_minute=minute,
+                                                        osm=roads), out / f"seed{k}" / name, None)
+                    for name in policies} for k in _seed_list(seeds)}
+        console.print(seeds_table(days, policies, scenario.name))
+        return
     results = {name: _one_day(scenario, SimOptions(seed=seed, policy=name, until_minute=minute,
                                                    osm=roads),
                               out / name if compare else out, url if not compare else None)
@@ -103,6 +115,36 @@ def simulate_command(
         console.print(kpi_table(kpis, f"{scenario.name}, seed {seed}, {name}"))
     if compare:
         console.print(comparison_table(results[policy], results[compare], policy, compare))
+
+
+def _seed_list(value: str) -> list[int]:
+    try:
+        if "-" in value:
+            first, last = (int(part) for part in value.split("-", 1))
+            chosen = list(range(first, last + 1))
+        else:
+            chosen = [int(part) for part in value.split(",")]
+    except ValueError:
+        chosen = []
+    if not chosen or len(chosen) > 100 or min(chosen) < 0:
+        raise ValueError(f"--seeds: expected a range like 1-5 or a list like 1,4,9 (at most "
+                         f"100 non-negative seeds), got {value!r}")
+    return chosen
+
+
+def seeds_table(days: dict[int, dict[str, DayKpis]], policies: list[str], name: str) -> Table:
+    """One row per seed with each policy's headline KPIs, and their mean."""
+    table = Table(title=f"{name}: {len(days)} days")
+    table.add_column("seed")
+    for policy in policies:
+        for label, _, _ in _HEADLINE:
+            table.add_column(f"{policy} {label}", justify="right")
+    rows = [(str(k), [day[p].as_dict() for p in policies]) for k, day in days.items()]
+    mean = [{key: sum(day[p].as_dict()[key] for day in days.values()) / len(days)
+             for _, key, _ in _HEADLINE} for p in policies]
+    for seed, values in [*rows, ("mean", mean)]:
+        table.add_row(seed, *(fmt.format(v[key]) for v in values for _, key, fmt in _HEADLINE))
+    return table
 
 
 def road_source(scenario: Scenario, file_name: str, osm: Path | None,

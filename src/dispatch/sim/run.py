@@ -99,6 +99,8 @@ def simulate(database: Database, scenario: Scenario, options: SimOptions = SimOp
                         wave_horizon_minutes=scenario.waves.horizon_minutes,
                         wave_depart_now=scenario.waves.depart_now,
                         wave_close_margin_minutes=scenario.waves.close_margin_minutes,
+                        # What the operator knows of its doorsteps: the average time there.
+                        service_seconds_default=scenario.service_minutes.mean * 60,
                         plan_solution_limit=options.solution_limit,
                         plan_time_limit_default=options.plan_time_limit,
                         plan_time_limit_max=max(60.0, options.plan_time_limit))
