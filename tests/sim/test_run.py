@@ -111,3 +111,19 @@ def test_the_greedy_baseline_sends_each_order_alone(sqlite_database):
 def test_an_unknown_policy_is_refused():
     with pytest.raises(ValueError, match="policy: expected one of planned, greedy"):
         simulate(None, small_day(), SimOptions(policy="random"))
+
+
+def test_a_scenario_runs_its_waves_its_own_way():
+    """The grocer's waves look a slot ahead and keep a margin; the kitchen's leave at once;
+    both time doorsteps at their scenario's average (the demo serves with the same)."""
+    from dispatch.scenarios.loading import load_scenario
+    from dispatch.sim.run import scenario_settings
+    from tests.cli.test_cli import ROOT
+
+    grocer = scenario_settings(load_scenario(ROOT / "scenarios" / "grocery-sameday.yaml"))
+    kitchen = scenario_settings(load_scenario(ROOT / "scenarios" / "restaurant-lunch.yaml"))
+    assert (grocer["wave_horizon_minutes"], grocer["wave_close_margin_minutes"],
+            grocer["wave_depart_now"], grocer["service_seconds_default"]) == (30, 20, False, 240)
+    assert (kitchen["wave_horizon_minutes"], kitchen["wave_depart_now"],
+            kitchen["service_seconds_default"]) == (None, True, 150)
+    assert grocer["wave_serve_late"] and kitchen["wave_serve_late"]

@@ -99,9 +99,12 @@ def demo_command(
     from dispatch.demo.day import DEFAULT_SCENARIO
     from dispatch.demo.seed import seed_demo
     from dispatch.scenarios.loading import load_scenario
+    from dispatch.sim.run import scenario_settings
 
     day = load_scenario(scenario or DEFAULT_SCENARIO)
-    settings = _settings(url)
+    operation = {key: value for key, value in scenario_settings(day).items()
+                 if f"DISPATCH_{key.upper()}" not in os.environ and value is not None}
+    settings = _settings(url).model_copy(update=operation)
     database = _database(settings)
     try:
         database.migrate()
@@ -115,6 +118,8 @@ def demo_command(
         # and let customers' tracking links point at this server.
         os.environ["DISPATCH_DATABASE_URL"] = settings.database_url
         os.environ.setdefault("DISPATCH_PUBLIC_URL", base)
+        for key, value in operation.items():  # the scenario's way of running its waves
+            os.environ[f"DISPATCH_{key.upper()}"] = str(value).lower()
         serve_command(host=host, port=port)
 
 

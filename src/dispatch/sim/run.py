@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -87,6 +88,16 @@ class DayRun:
         return self.roads.matrix if self.roads is not None else None
 
 
+def scenario_settings(scenario: Scenario) -> dict[str, Any]:
+    """The service settings the scenario's operation runs with: how its automatic waves
+    route, and the average time at a door, which its dispatcher knows."""
+    waves_ = scenario.waves
+    return {"wave_serve_late": waves_.serve_late, "wave_horizon_minutes": waves_.horizon_minutes,
+            "wave_depart_now": waves_.depart_now,
+            "wave_close_margin_minutes": waves_.close_margin_minutes,
+            "service_seconds_default": scenario.service_minutes.mean * 60}
+
+
 def simulate(database: Database, scenario: Scenario, options: SimOptions = SimOptions(),
              *, progress: Callable[[float], None] | None = None) -> DayRun:
     """Run the day on ``database`` (migrated and empty); ``progress`` gets the share done."""
@@ -95,12 +106,7 @@ def simulate(database: Database, scenario: Scenario, options: SimOptions = SimOp
     day_start = scenario.day_start(options.day or scenario.date or DEFAULT_DAY)
     settings = Settings(database_url=str(database.engine.url), relay_enabled=False,
                         wave_scheduler_enabled=False, wave_auto_commit=True,
-                        wave_serve_late=scenario.waves.serve_late,
-                        wave_horizon_minutes=scenario.waves.horizon_minutes,
-                        wave_depart_now=scenario.waves.depart_now,
-                        wave_close_margin_minutes=scenario.waves.close_margin_minutes,
-                        # What the operator knows of its doorsteps: the average time there.
-                        service_seconds_default=scenario.service_minutes.mean * 60,
+                        **scenario_settings(scenario),
                         plan_solution_limit=options.solution_limit,
                         plan_time_limit_default=options.plan_time_limit,
                         plan_time_limit_max=max(60.0, options.plan_time_limit))
