@@ -204,7 +204,8 @@ def test_a_route_changed_since_the_snapshot_blocks_the_commit(database, world):
                                                "change": "changed"}]
 
 
-def test_lost_windows_are_reported_and_nothing_needs_solving(database, world):
+def _lost_window_order(database, world) -> int:
+    """A ready order whose window closed five minutes ago, and a driver on shift."""
     on_shift(database, world, "ana")
     order_id = ready_order(database, world)
     past = datetime.now(UTC) - timedelta(minutes=5)
@@ -212,6 +213,11 @@ def test_lost_windows_are_reported_and_nothing_needs_solving(database, world):
         uow.db.execute(update(Order).where(Order.id == order_id)
                        .values(window_start=past - timedelta(hours=1), window_end=past))
         uow.commit()
+    return order_id
+
+
+def test_lost_windows_are_reported_and_nothing_needs_solving(database, world):
+    order_id = _lost_window_order(database, world)
     plan = _plan(database, world)
     assert plan["status"] == "done" and plan["routes"] == []
     assert [(u["order_id"], u["reason"]) for u in plan["unassigned"]] == [
@@ -223,13 +229,7 @@ def test_lost_windows_are_reported_and_nothing_needs_solving(database, world):
 
 
 def test_serve_late_routes_a_lost_window_late_instead_of_reporting_it(database, world):
-    on_shift(database, world, "ana")
-    order_id = ready_order(database, world)
-    past = datetime.now(UTC) - timedelta(minutes=5)
-    with database.uow() as uow:
-        uow.db.execute(update(Order).where(Order.id == order_id)
-                       .values(window_start=past - timedelta(hours=1), window_end=past))
-        uow.commit()
+    order_id = _lost_window_order(database, world)
     plan = _plan(database, world, serve_late=True)
     assert plan["status"] == "done" and plan["unassigned"] == []
     (route,) = plan["routes"]

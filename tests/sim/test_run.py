@@ -9,12 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from dispatch.fleet.models import Driver
 from dispatch.orders.models import Order, OrderEvent
 from dispatch.planning.models import Plan
+from dispatch.planning.snapshot import order_skills
 from dispatch.returns.models import Return
 from dispatch.sim.kpis import day_kpis
 from dispatch.sim.run import SimOptions, simulate
-from dispatch.stoplists.models import RouteStop, StopEvent
+from dispatch.stoplists.models import DriverRoute, RouteStop, StopEvent
 from tests.sim.support import QUICK, RETURNS, small_day
 
 OPTIONS = SimOptions(seed=3, solution_limit=5)
@@ -98,14 +100,22 @@ def test_the_day_can_stop_early(sqlite_database):
 
 def test_the_greedy_baseline_sends_each_order_alone(sqlite_database):
     """First come first served, one order per trip, late orders sent anyway: every
-    committed route has exactly one stop, and everything accepted is delivered."""
+    committed route has exactly one stop, everything accepted is delivered, and each order
+    went with a driver equipped for it (hot food in a hot bag)."""
     run = simulate(sqlite_database, small_day(), SimOptions(seed=3, policy="greedy"))
     kpis = day_kpis(run)
     assert kpis.delivered == kpis.orders - kpis.refused
     with sqlite_database.read_uow() as uow:
         per_route = uow.db.execute(
             select(RouteStop.route_id, func.count()).group_by(RouteStop.route_id)).all()
+        carried = uow.db.execute(
+            select(RouteStop.order_id, Driver.skills)
+            .join(DriverRoute, DriverRoute.id == RouteStop.route_id)
+            .join(Driver, Driver.id == DriverRoute.driver_id)).all()
+        needs = order_skills(uow.db, [order_id for order_id, _ in carried])
     assert per_route and {count for _, count in per_route} == {1}
+    assert any(needs.values())  # some orders needed a hot bag
+    assert all(needs[order_id] <= set(skills or ()) for order_id, skills in carried)
 
 
 def test_an_unknown_policy_is_refused():

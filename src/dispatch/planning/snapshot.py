@@ -109,6 +109,16 @@ def _demand(lines: Iterable[tuple[int, int]], skus: dict[int, Sku]) -> tuple[int
     return weight, volume, frozenset(skills)
 
 
+def order_skills(db: Session, order_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    """What each order's goods need of a vehicle (a hot bag, a fridge): the skills its stop
+    carries in a plan."""
+    orders = list(db.scalars(select(Order).options(selectinload(Order.lines))
+                             .where(Order.id.in_(list(order_ids)))))
+    skus = _sku_table(db, {ln.sku_id for o in orders for ln in o.lines})
+    return {o.id: _demand(((ln.sku_id, ln.quantity) for ln in o.lines), skus)[2]
+            for o in orders}
+
+
 def _order_stop(order: Order, skus: dict[int, Sku], service: float, **on_route: Any) -> StopInput:
     weight, volume, skills = _demand(((ln.sku_id, ln.quantity) for ln in order.lines), skus)
     return StopInput(id=f"order:{order.id}", kind="delivery", warehouse_id=order.warehouse_id,

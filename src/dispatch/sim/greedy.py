@@ -18,15 +18,15 @@ from dispatch.common.geo import haversine_km
 from dispatch.errors import DomainError
 from dispatch.fleet.models import Driver
 from dispatch.orders.domain import OrderStatus
-from dispatch.orders.models import Order, OrderLine
+from dispatch.orders.models import Order
 from dispatch.planning import service, worker
 from dispatch.planning.commit import commit_plan
 from dispatch.planning.schemas import PlanCreate
+from dispatch.planning.snapshot import order_skills
 from dispatch.returns.domain import ReturnStatus
 from dispatch.returns.models import Return
 from dispatch.settings import Settings
 from dispatch.sim.drivers import DriverState
-from dispatch.stock.models import Sku
 from dispatch.tracking.eta import EtaLimits
 
 log = logging.getLogger(__name__)
@@ -40,19 +40,20 @@ def dispatch_ready(run, settings: Settings, now: datetime) -> None:
     if not free:
         return
     with run.database.read_uow() as uow:
-        ready = [(f"order:{o.id}", o.warehouse_id, o.lat, o.lon) for o in uow.db.execute(
+        orders = uow.db.execute(
             select(Order.id, Order.warehouse_id, Order.lat, Order.lon)
             .where(Order.status == OrderStatus.READY.value, Order.driver_id.is_(None),
                    Order.id.in_(list(run.placed.values())))
-            .order_by(Order.id))]
+            .order_by(Order.id)).all()
+        ready = [(f"order:{o.id}", o.warehouse_id, o.lat, o.lon) for o in orders]
         ready += [(f"return:{r.id}", r.warehouse_id, r.lat, r.lon) for r in uow.db.execute(
             select(Return.id, Return.warehouse_id, Order.lat, Order.lon)
             .join(Order, Order.id == Return.order_id)
             .where(Return.status == ReturnStatus.APPROVED.value, Return.driver_id.is_(None),
                    Return.pickup_window_start.is_not(None))
             .order_by(Return.id))]
-        needs = _needs(uow.db, [int(stop_id.split(":")[1]) for stop_id, *_ in ready
-                                if stop_id.startswith("order:")])
+        needs = {f"order:{order_id}": skills for order_id, skills
+                 in order_skills(uow.db, [o.id for o in orders]).items()}
         has = {driver_id: frozenset(skills or ()) for driver_id, skills in uow.db.execute(
             select(Driver.id, Driver.skills).where(Driver.id.in_([s.driver.id for s in free])))}
     for stop_id, warehouse_id, lat, lon in ready:
@@ -67,16 +68,6 @@ def dispatch_ready(run, settings: Settings, now: datetime) -> None:
             free.remove(state)
             state.busy = True
             run.fleet.start(state)
-
-
-def _needs(db, order_ids: list[int]) -> dict[str, frozenset[str]]:
-    """What each order's goods need of the vehicle (a hot bag, a fridge)."""
-    needs: dict[str, set[str]] = {}
-    for order_id, skills in db.execute(
-            select(OrderLine.order_id, Sku.skills).join(Sku, Sku.id == OrderLine.sku_id)
-            .where(OrderLine.order_id.in_(order_ids))):
-        needs.setdefault(f"order:{order_id}", set()).update(skills or ())
-    return {stop_id: frozenset(skills) for stop_id, skills in needs.items()}
 
 
 def _send(run, settings: Settings, state: DriverState, stop_id: str, warehouse_id: int,
