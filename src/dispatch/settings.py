@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     service_seconds_default: float = Field(
         180.0, ge=0, le=7200, description="time at the door per stop, when not known better"
     )
+    service_seconds_per_kg: float = Field(
+        0.0, ge=0, le=600, description="time at the door added per kilogram handed over or "
+        "collected (heavy grocery baskets take longer)"
+    )
     plan_recovery_on_start: bool = Field(
         True, description="at start-up, fail plans left queued or running by a stopped "
         "process; turn off while several API processes share one database (issue 7)"

@@ -15,6 +15,7 @@ from dispatch.orders import lifecycle
 from dispatch.orders.models import Order, OrderEvent
 from dispatch.orders.schemas import CancelIn
 from dispatch.planning import commit, service, worker
+from dispatch.planning.doorstep import DoorstepTime
 from dispatch.planning.models import Plan
 from dispatch.planning.schemas import PlanCreate
 from dispatch.planning.snapshot import take_snapshot
@@ -308,7 +309,7 @@ def test_snapshot_of_a_route_under_way(database, world):
         uow.commit()
     with database.uow() as uow:
         snap = take_snapshot(uow.db, warehouse_ids=[world.warehouses["MC"]], driver_ids=None,
-                             now=datetime.now(UTC), service_seconds=60)
+                             now=datetime.now(UTC), doorstep=DoorstepTime(60))
         version = uow.db.get(Order, gone).version
     (vehicle,) = snap.vehicles
     assert vehicle.driver_id == world.drivers["ana"] and vehicle.position == (43.74, 7.42)
@@ -333,7 +334,7 @@ def test_a_driver_riding_back_is_planned_from_when_they_are_back(database, world
             uow.commit()
         with database.uow() as uow:
             snap = take_snapshot(uow.db, warehouse_ids=[world.warehouses["MC"]],
-                                 driver_ids=None, now=now, service_seconds=60)
+                                 driver_ids=None, now=now, doorstep=DoorstepTime(60))
         (vehicle,) = snap.vehicles
         return vehicle
 
@@ -342,3 +343,22 @@ def test_a_driver_riding_back_is_planned_from_when_they_are_back(database, world
     assert vehicle_seen(43.7650, 7.4700, timedelta(hours=1)).returning_from is None
     home = out.home
     assert vehicle_seen(home[0], home[1], timedelta(minutes=1)).returning_from is None
+
+
+def test_new_work_is_timed_at_the_door_by_its_weight(database, world):
+    """60 s a stop and 10 s a kilo: an 800 g clock takes 68 s, two of them 76 s, and a
+    return pickup of one clock 68 s too."""
+    on_shift(database, world, "ana")
+    one = ready_order(database, world, email="one@example.com")
+    two = ready_order(database, world, (("RETRO-CLOCK", 2),), email="two@example.com")
+    delivered = ready_order(database, world, email="back@example.com")
+    with database.uow() as uow:
+        uow.db.execute(update(Order).where(Order.id == delivered).values(status="delivered"))
+        uow.commit()
+    pickup = approved_pickup(database, delivered)
+    with database.uow() as uow:
+        snap = take_snapshot(uow.db, warehouse_ids=[world.warehouses["MC"]], driver_ids=None,
+                             now=datetime.now(UTC), doorstep=DoorstepTime(60, 10))
+    timed = {s.id: (s.weight_g, s.service_seconds) for s in snap.stops}
+    assert timed == {f"order:{one}": (800, 68), f"order:{two}": (1600, 76),
+                     f"return:{pickup}": (800, 68)}

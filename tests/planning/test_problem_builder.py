@@ -179,6 +179,45 @@ def test_a_shift_starting_later_counts_for_the_lead_time():
     assert built.problem.vehicle(vehicle_id(1)).shift.start == 2 * 3600
 
 
+def test_only_a_vehicle_equipped_for_the_goods_counts_for_the_lead_time():
+    """A hot dish next door due in 10 minutes: the plain van there now does not save it
+    when the only hot bag starts in two hours, so it is lost (served late with
+    serve_late); a plain dish beside it is not."""
+    fleet = (van(1), van(2, starts=2 * HOUR, skills={"hot-bag"}))
+    stops = (work("order:1", ends=timedelta(minutes=10), skills=frozenset({"hot-bag"})),
+             work("order:2", ends=timedelta(minutes=10)))
+    built = build_problem(PlanInputs(ORIGIN, fleet, stops))
+    assert [u.stop_id for u in built.window_passed] == ["order:1"]
+    late = build_problem(PlanInputs(ORIGIN, fleet, stops, serve_late=True))
+    assert late.problem.stop("order:1").late_cost_per_hour is not None
+    assert late.problem.stop("order:2").late_cost_per_hour is None
+
+
+def test_a_slower_vehicle_needs_longer_to_reach_a_window():
+    """Nice is about half an hour away: due in 45 minutes it is met at full speed, not
+    at half speed."""
+    stops = (work("order:1", FAR, ends=45 * timedelta(minutes=1)),)
+    assert not build_problem(PlanInputs(ORIGIN, (van(),), stops)).window_passed
+    slow = replace(van(), speed_factor=0.5)
+    assert [u.stop_id for u in build_problem(PlanInputs(ORIGIN, (slow,), stops)).window_passed
+            ] == ["order:1"]
+
+
+def test_work_on_a_route_keeps_the_eta_its_customer_was_shown():
+    """A stop already on a route, shown 10:40: past 10:45 costs the promise weight; new
+    work has no promise, nor has a lost window served late."""
+    shown = ORIGIN + timedelta(minutes=40)
+    stops = (work("order:1", eta=shown, driver_id=1), work("order:2"),
+             work("order:3", FAR, ends=timedelta(minutes=10), eta=shown, driver_id=1))
+    built = build_problem(PlanInputs(ORIGIN, (van(),), stops,
+                                     Weights(promise_cost_per_hour=90), serve_late=True))
+    kept = built.problem.stop("order:1")
+    assert kept.promised_by == 45 * 60 and kept.promise_cost_per_hour == 90
+    assert kept.keeps_promise
+    assert built.problem.stop("order:2").promised_by is None
+    assert not built.problem.stop("order:3").keeps_promise
+
+
 def test_inputs_cross_a_process_boundary():
     inputs = PlanInputs(ORIGIN, (van(position=FAR),), (work("order:1", driver_id=1, eta=ORIGIN),))
     assert pickle.loads(pickle.dumps(inputs)) == inputs

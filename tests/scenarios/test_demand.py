@@ -217,6 +217,19 @@ def test_service_seconds_mean(tiny):
     assert seconds.mean() == pytest.approx(150, rel=0.02)
 
 
+def test_service_seconds_grow_with_the_goods_carried():
+    """With 0.1 min per kg, ten 520 g waters add about 31 s to the 2.5-minute doorstep
+    (same seed, same draws); goods the catalogue does not know weigh nothing."""
+    data = minimal()
+    data["service_minutes"] = {"mean": 2.5, "spread": 0.5, "per_kg": 0.1}
+    data["noise"] = {}
+    scenario = Scenario.model_validate(data)
+    bare = Behaviour(scenario, 3).service_seconds()
+    assert 120 <= bare <= 180
+    assert Behaviour(scenario, 3).service_seconds([("WATER", 10)]) == pytest.approx(bare + 31.2)
+    assert Behaviour(scenario, 3).service_seconds([("NOPE", 10)]) == pytest.approx(bare)
+
+
 def test_returns(tiny):
     """Returns come at the configured rate, with the exchange share and weighted reasons."""
     b = Behaviour(tiny, 0)

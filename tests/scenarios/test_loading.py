@@ -74,6 +74,13 @@ def test_share_above_one(tmp_path):
     assert "noise.not_home_rate: must be <= 1, got 1.5" in _error(tmp_path, data)
 
 
+def test_negative_doorstep_time_per_kg(tmp_path):
+    """Time per kilogram at the door cannot be negative, and the error names it."""
+    data = minimal()
+    data["service_minutes"]["per_kg"] = -0.1
+    assert "service_minutes.per_kg: must be >= 0, got -0.1" in _error(tmp_path, data)
+
+
 @pytest.mark.parametrize("bad", ["25:00", "11h30", "11:75", ""])
 def test_bad_time_string(tmp_path, bad):
     """A clock time that is not HH:MM within the day names the field and the value."""

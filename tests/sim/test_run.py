@@ -125,7 +125,8 @@ def test_an_unknown_policy_is_refused():
 
 def test_a_scenario_runs_its_waves_its_own_way():
     """The grocer's waves look a slot ahead and keep a margin; the kitchen's leave at once;
-    both time doorsteps at their scenario's average (the demo serves with the same)."""
+    both time doorsteps as their scenario says, the grocer's by weight too (the demo
+    serves with the same)."""
     from dispatch.scenarios.loading import load_scenario
     from dispatch.sim.run import scenario_settings
     from tests.cli.test_cli import ROOT
@@ -133,7 +134,9 @@ def test_a_scenario_runs_its_waves_its_own_way():
     grocer = scenario_settings(load_scenario(ROOT / "scenarios" / "grocery-sameday.yaml"))
     kitchen = scenario_settings(load_scenario(ROOT / "scenarios" / "restaurant-lunch.yaml"))
     assert (grocer["wave_horizon_minutes"], grocer["wave_close_margin_minutes"],
-            grocer["wave_depart_now"], grocer["service_seconds_default"]) == (30, 20, False, 240)
+            grocer["wave_depart_now"], grocer["service_seconds_default"],
+            grocer["service_seconds_per_kg"]) == (30, 20, False, 120, 6)
     assert (kitchen["wave_horizon_minutes"], kitchen["wave_depart_now"],
-            kitchen["service_seconds_default"]) == (None, True, 150)
+            kitchen["service_seconds_default"], kitchen["service_seconds_per_kg"]) == (
+        None, True, 150, 0)
     assert grocer["wave_serve_late"] and kitchen["wave_serve_late"]

@@ -86,6 +86,7 @@ class Weights:
     fixed_cost_per_driver: float = 0.0
     late_cost_per_hour: float = 600.0  # with serve_late: ten km of detour per minute late
     margin_cost_per_hour: float = 300.0  # with a close margin: five km a minute inside it
+    promise_cost_per_hour: float = 120.0  # two km a minute past an ETA a customer was shown
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,11 @@ on board needs: the goods are loaded at the warehouse and a route is one trip, s
 under way can take new pickups but no new deliveries until their next route."""
 
 
+PROMISE_SLACK = timedelta(minutes=5)
+"""How far past the ETA a customer was shown a re-plan may move their stop for free: the
+narrowest ETA window (``eta_window_min_minutes``) is ± five minutes."""
+
+
 def _locked(stop: StopInput, allow_moving_dispatched: bool) -> bool:
     return stop.arrived or (stop.dispatched and not allow_moving_dispatched)
 
@@ -172,18 +178,33 @@ def _ride_back_seconds(v: VehicleInput) -> float:
 
 
 def _leads(vehicles: Sequence[Vehicle], stops: Sequence[StopInput]) -> dict[str, timedelta]:
-    """Per stop, the earliest any vehicle could get there, measured from the origin."""
+    """Per stop, the earliest a vehicle able to serve it could get there, measured from the
+    origin: one with the skills it needs (a delivery not on board: one still at the
+    warehouse), at that vehicle's speed. A hot dish is not saved by a plain bike being
+    close. A stop no vehicle is equipped for is measured over all of them, so it is
+    reported for its skills, not its window."""
     if not vehicles or not stops:
         return {}
     points = [v.start for v in vehicles] + [GeoPoint(s.lat, s.lon) for s in stops]
     duration = GreatCircleMatrix().matrix(points).duration
     n = len(vehicles)
-    return {stop.id: timedelta(seconds=min(v.departure + float(duration[i, n + j])
-                                           for i, v in enumerate(vehicles)))
-            for j, stop in enumerate(stops)}
+    leads: dict[str, timedelta] = {}
+    for j, stop in enumerate(stops):
+        needs = _needs(stop)
+        able = [i for i, v in enumerate(vehicles) if needs <= v.skills] or range(n)
+        leads[stop.id] = timedelta(seconds=min(
+            vehicles[i].departure + float(duration[i, n + j]) / vehicles[i].speed_factor
+            for i in able))
+    return leads
 
 
-def _stop(inputs: PlanInputs, s: StopInput, *, open_window: bool, on_board: bool,
+def _needs(s: StopInput) -> frozenset[str]:
+    """The skills a vehicle needs for ``s``, as the solver sees them (``_stop``)."""
+    on_board = s.dispatched or s.arrived
+    return frozenset(s.skills if on_board or s.kind == "pickup" else s.skills | {AT_DEPOT})
+
+
+def _stop(inputs: PlanInputs, s: StopInput, *, open_window: bool,
           soft_close: bool = False) -> Stop:
     start = seconds_after(inputs.origin, s.window_start)
     end = seconds_after(inputs.origin, s.window_end)
@@ -194,10 +215,13 @@ def _stop(inputs: PlanInputs, s: StopInput, *, open_window: bool, on_board: bool
         kind=StopKind.PICKUP if s.kind == "pickup" else StopKind.DELIVERY,
         windows=() if open_window else (TimeWindow(start, max(start, end)),),
         service_time=s.service_seconds, demand={WEIGHT: s.weight_g, VOLUME: s.volume_ml},
-        skills=s.skills if on_board or s.kind == "pickup" else s.skills | {AT_DEPOT},
+        skills=_needs(s),
         priority=max(0, s.priority),
         late_cost_per_hour=inputs.weights.late_cost_per_hour if soft_close else None,
         close_margin=margin, margin_cost_per_hour=inputs.weights.margin_cost_per_hour,
+        promised_by=(None if s.eta is None or open_window
+                     else seconds_after(inputs.origin, s.eta + PROMISE_SLACK)),
+        promise_cost_per_hour=inputs.weights.promise_cost_per_hour,
     )
 
 
@@ -223,10 +247,10 @@ def build_problem(inputs: PlanInputs) -> BuiltProblem:
     keep = {item.id for item in meetable}
     lead_of = _leads(vehicles, locked)
     stops = [_stop(inputs, s, open_window=(s.id in inputs.open_windows
-                                           or s.window_end < inputs.origin + lead_of[s.id]),
-                   on_board=s.dispatched or s.arrived) for s in locked]
-    stops += [_stop(inputs, s, open_window=False, on_board=s.dispatched or s.arrived,
-                    soft_close=s.id in late) for s in free if s.id in keep]
+                                           or s.window_end < inputs.origin + lead_of[s.id]))
+              for s in locked]
+    stops += [_stop(inputs, s, open_window=False, soft_close=s.id in late)
+              for s in free if s.id in keep]
     pinned = {s.id: vehicle_id(s.driver_id) for s in locked if not s.arrived}
     frozen: dict[str, list[str]] = {}
     for s in sorted((s for s in locked if s.arrived), key=lambda s: (s.eta or inputs.origin)):

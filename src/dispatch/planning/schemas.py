@@ -22,6 +22,10 @@ class WeightsIn(Command):
     margin_cost_per_hour: float = Field(
         300.0, ge=0, le=1_000_000, allow_inf_nan=False,
         description="with close_margin_minutes: what an hour inside the margin costs")
+    promise_cost_per_hour: float = Field(
+        120.0, ge=0, le=1_000_000, allow_inf_nan=False,
+        description="what an hour past the ETA a planned stop's customer was shown (plus "
+                    "five minutes) costs; 0 lets a re-plan reorder routes freely")
 
 
 class PlanCreate(Command):

@@ -19,6 +19,7 @@ from dispatch.db.database import Database
 from dispatch.db.paging import keyset
 from dispatch.errors import Invalid, NotFound
 from dispatch.planning import worker
+from dispatch.planning.doorstep import DoorstepTime
 from dispatch.planning.models import Plan
 from dispatch.planning.problem_builder import PlanInputs, Weights, build_problem
 from dispatch.planning.schemas import PlanCreate, PlanRead
@@ -85,7 +86,7 @@ def request_plan(database: Database, cmd: PlanCreate, principal: Principal, sett
     with database.uow() as uow:
         snapshot = take_snapshot(uow.db, warehouse_ids=cmd.warehouse_ids,
                                  driver_ids=cmd.driver_ids, now=now,
-                                 service_seconds=settings.service_seconds_default,
+                                 doorstep=DoorstepTime.from_settings(settings),
                                  opens_before=_opens_before(cmd, now))
         weights = Weights(**cmd.weights.model_dump())
         inputs = PlanInputs(origin=now, vehicles=snapshot.vehicles, stops=snapshot.stops,

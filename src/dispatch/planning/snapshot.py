@@ -21,6 +21,7 @@ from dispatch.errors import Invalid, NotFound
 from dispatch.fleet.models import Driver, DriverShift
 from dispatch.orders.domain import OrderStatus
 from dispatch.orders.models import Order
+from dispatch.planning.doorstep import DoorstepTime
 from dispatch.planning.problem_builder import StopInput, VehicleInput
 from dispatch.returns.domain import ReturnStatus
 from dispatch.returns.models import Return
@@ -119,23 +120,31 @@ def order_skills(db: Session, order_ids: Iterable[int]) -> dict[int, frozenset[s
             for o in orders}
 
 
-def _order_stop(order: Order, skus: dict[int, Sku], service: float, **on_route: Any) -> StopInput:
+def _order_stop(order: Order, skus: dict[int, Sku], service: DoorstepTime | float,
+                **on_route: Any) -> StopInput:
+    """A delivery; ``service`` is its stored time at the door, or the model to time it."""
     weight, volume, skills = _demand(((ln.sku_id, ln.quantity) for ln in order.lines), skus)
     return StopInput(id=f"order:{order.id}", kind="delivery", warehouse_id=order.warehouse_id,
                      lat=order.lat, lon=order.lon, window_start=order.window_start,
                      window_end=order.window_end, weight_g=weight, volume_ml=volume,
-                     service_seconds=service, skills=skills, priority=order.priority,
+                     service_seconds=_seconds(service, weight), skills=skills,
+                     priority=order.priority,
                      **on_route)
 
 
-def _return_stop(ret: Return, order: Order, skus: dict[int, Sku], service: float,
-                 **on_route: Any) -> StopInput:
+def _return_stop(ret: Return, order: Order, skus: dict[int, Sku],
+                 service: DoorstepTime | float, **on_route: Any) -> StopInput:
     weight, volume, skills = _demand(((ln.sku_id, ln.quantity) for ln in ret.lines), skus)
     return StopInput(id=f"return:{ret.id}", kind="pickup", warehouse_id=ret.warehouse_id,
                      lat=order.lat, lon=order.lon, window_start=ret.pickup_window_start,
                      window_end=ret.pickup_window_end, weight_g=weight, volume_ml=volume,
-                     service_seconds=service, skills=skills, priority=order.priority,
+                     service_seconds=_seconds(service, weight), skills=skills,
+                     priority=order.priority,
                      **on_route)
+
+
+def _seconds(service: DoorstepTime | float, weight_g: int) -> float:
+    return service.seconds(weight_g) if isinstance(service, DoorstepTime) else service
 
 
 def route_fingerprint(route: DriverRoute) -> dict[str, Any]:
@@ -159,7 +168,7 @@ def _opens_in_time(window_start: datetime | None, opens_before: datetime | None)
 
 
 def take_snapshot(db: Session, *, warehouse_ids: Sequence[int], driver_ids: Sequence[int] | None,
-                  now: datetime, service_seconds: float,
+                  now: datetime, doorstep: DoorstepTime,
                   opens_before: datetime | None = None) -> Snapshot:
     """What a plan starts from. Work not yet on a route whose window opens after
     ``opens_before`` waits for a later plan, so a van is not sent out on one trip that
@@ -217,11 +226,11 @@ def take_snapshot(db: Session, *, warehouse_ids: Sequence[int], driver_ids: Sequ
     for order in orders.values():
         if (order.status == OrderStatus.READY.value and f"order:{order.id}" not in on_route
                 and _opens_in_time(order.window_start, opens_before)):
-            stops.append(_order_stop(order, skus, service_seconds))
+            stops.append(_order_stop(order, skus, doorstep))
     for ret in returns.values():
         if (ret.id not in busy_returns and f"return:{ret.id}" not in on_route
                 and _opens_in_time(ret.pickup_window_start, opens_before)):
-            stops.append(_return_stop(ret, return_orders[ret.order_id], skus, service_seconds))
+            stops.append(_return_stop(ret, return_orders[ret.order_id], skus, doorstep))
 
     positions = {p.driver_id: p for p in db.scalars(
         select(DriverPosition).where(DriverPosition.driver_id.in_(selected)))}

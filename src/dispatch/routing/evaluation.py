@@ -108,8 +108,7 @@ class _RouteTimer:
                 load[dim] = load.get(dim, 0.0) + sign * amount
             self.check_capacity(load, stop_id)
             if not lateness:
-                late_cost += (stop.margin_intrusion(begin) / 3600.0
-                              * stop.margin_cost_per_hour)
+                late_cost += stop.timing_cost(begin)
             waiting += begin - arrival
             now = begin + stop.service_time
             visits.append(Visit(stop_id, arrival, begin, now, begin - arrival, dict(load),
@@ -144,7 +143,9 @@ class _RouteTimer:
                 begin = close = arrival
             else:
                 close = next(w.end for w in stop.windows if arrival <= w.end + 1e-9)
-                if stop.close_margin:  # keep the margin the plan left
+                if stop.keeps_promise:  # keep the promise made...
+                    close = max(begin, min(close, stop.promised_by))
+                elif stop.close_margin:  # ...or the margin the plan left
                     close = max(begin, min(close, stop.windows[-1].end - stop.close_margin))
             waited += begin - arrival
             spare = min(spare, waited + close - begin)

@@ -113,11 +113,15 @@ def problem_from_dict(data: Mapping[str, Any]) -> Problem:
     def stop(s: Mapping[str, Any], w: str) -> Stop:
         _known(s, {"id", "location", "kind", "windows", "service_time", "demand", "skills",
                    "required", "priority", "drop_penalty", "late_cost_per_hour",
-                   "close_margin", "margin_cost_per_hour", "name"}, w)
+                   "close_margin", "margin_cost_per_hour", "promised_by",
+                   "promise_cost_per_hour", "name"}, w)
         windows = [_window(x, f"{w}.windows[{i}]") for i, x in enumerate(s.get("windows", []))]
         options = {k: s[k] for k in ("kind", "service_time", "demand", "required", "priority",
                                      "drop_penalty", "late_cost_per_hour", "close_margin",
-                                     "margin_cost_per_hour") if k in s}
+                                     "margin_cost_per_hour", "promise_cost_per_hour")
+                   if k in s}
+        if s.get("promised_by") is not None:
+            options["promised_by"] = parse_time(s["promised_by"], f"{w}.promised_by")
         return Stop(id=str(s["id"]), location=place(s.get("location"), f"{w}.location"),
                     windows=tuple(windows), skills=frozenset(s.get("skills", ())), **options)
 

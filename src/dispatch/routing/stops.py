@@ -34,6 +34,11 @@ class Stop:
     ``close_margin`` (seconds) asks for service that long before the close, where the routes
     allow: each hour spent inside the margin costs ``margin_cost_per_hour``. Plans then keep
     slack for the traffic and doorsteps that make real days run late.
+
+    ``promised_by`` (seconds) is when the customer was told service would have begun: each
+    hour past it costs ``promise_cost_per_hour``, so a re-plan does not reshuffle a trip
+    and move people's ETAs for a few metres saved. It takes the place of the margin (the
+    promise was made with it) and yields to a soft close (a lost window is late anyway).
     """
 
     id: str
@@ -49,6 +54,8 @@ class Stop:
     late_cost_per_hour: float | None = None
     close_margin: float = 0.0
     margin_cost_per_hour: float = 0.0
+    promised_by: float | None = None
+    promise_cost_per_hour: float = 0.0
 
     @property
     def soft_close(self) -> bool:
@@ -74,12 +81,28 @@ class Stop:
         late = self.late_cost_per_hour
         if late is not None and (math.isnan(late) or math.isinf(late) or late < 0):
             raise ValueError(f"{where}: late_cost_per_hour must be a non-negative number")
-        for name in ("close_margin", "margin_cost_per_hour"):
+        promised = self.promised_by
+        if promised is not None and (math.isnan(promised) or math.isinf(promised)):
+            raise ValueError(f"{where}: promised_by must be a finite number")
+        for name in ("close_margin", "margin_cost_per_hour", "promise_cost_per_hour"):
             value = getattr(self, name)
             if math.isnan(value) or math.isinf(value) or value < 0:
                 raise ValueError(f"{where}: {name} must be a non-negative number")
         if not isinstance(self.priority, int) or self.priority < 0:
             raise ValueError(f"{where}: priority must be a non-negative integer")
+
+    @property
+    def keeps_promise(self) -> bool:
+        """Whether the promise, not the margin, prices this stop's service time."""
+        return (self.promised_by is not None and self.promise_cost_per_hour > 0
+                and not self.soft_close)
+
+    def timing_cost(self, begin: float) -> float:
+        """What service beginning at ``begin`` costs beyond the route: past the promise,
+        or inside the close margin (lateness past a soft close is priced apart)."""
+        if self.keeps_promise:
+            return max(0.0, begin - self.promised_by) / 3600.0 * self.promise_cost_per_hour
+        return self.margin_intrusion(begin) / 3600.0 * self.margin_cost_per_hour
 
     def margin_intrusion(self, begin: float) -> float:
         """Seconds of ``close_margin`` used by service beginning at ``begin``."""

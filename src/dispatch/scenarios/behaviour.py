@@ -8,6 +8,7 @@ travel factor) leaves the other draws of a seeded day exactly as they were.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -38,14 +39,19 @@ class Behaviour:
         self._reasons = [str(reason) for reason in returns.reasons]
         weights = np.array(list(returns.reasons.values()), dtype=float)
         self._reason_cdf = np.cumsum(weights / weights.sum())
+        self._grams = {sku.code: sku.weight_g for sku in scenario.catalogue.skus}
 
     def travel_factor(self) -> float:
         """Actual over planned travel time for one leg: mean 1, ``travel_time_cv`` spread."""
         return _lognormal_factor(self._travel, self._scenario.noise.travel_time_cv)
 
-    def service_seconds(self) -> float:
-        """Time spent at one stop: ``service_minutes``, varied by ``service_time_cv``."""
-        planned = _uniform_minutes(self._service, self._scenario.service_minutes)
+    def service_seconds(self, goods: Iterable[tuple[str, int]] = ()) -> float:
+        """Time spent at one stop handing over or collecting ``goods`` (SKU code,
+        quantity): ``service_minutes`` (its per-stop spread and per-kg part), varied by
+        ``service_time_cv``."""
+        doorstep = self._scenario.service_minutes
+        grams = sum(self._grams.get(code, 0) * quantity for code, quantity in goods)
+        planned = _uniform_minutes(self._service, doorstep) + doorstep.per_kg * grams / 1000.0
         return planned * 60 * _lognormal_factor(self._service, self._scenario.noise.service_time_cv)
 
     def not_home(self) -> bool:

@@ -148,6 +148,14 @@ class RoadNetwork(Strictly):
     osm: str | None = Field(None, description="OSM extract, relative to the repository root")
 
 
+class Doorstep(Spread):
+    """Minutes at each door: ``mean ± spread`` per stop, plus ``per_kg`` minutes for each
+    kilogram handed over or collected. The dispatcher plans with the mean and the per-kg
+    part; the spread and ``noise.service_time_cv`` are what no plan can know."""
+
+    per_kg: Number = Field(0.0, ge=0, le=10)
+
+
 class Waves(Strictly):
     """How the operation's automatic waves route: the service's ``wave_*`` settings."""
 
@@ -172,7 +180,7 @@ class Scenario(Strictly):
     fleet: tuple[VehicleGroup, ...] = Field(min_length=1)
     catalogue: Catalogue
     demand: Demand
-    service_minutes: Spread
+    service_minutes: Doorstep
     noise: Noise = Noise()
     waves: Waves = Waves()
     road_network: RoadNetwork | None = None

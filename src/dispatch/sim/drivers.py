@@ -182,7 +182,8 @@ class Fleet:
             state.skipped.add(stop.id)
             self._next(state)
             return
-        service = self.behaviour.service_seconds()
+        service = self.behaviour.service_seconds(
+            (item.sku, item.quantity) for item in (*stop.items, *stop.collect))
         state.busy_seconds += service
         self.agenda.at(now + timedelta(seconds=service), lambda: self._finish(state, stop))
 

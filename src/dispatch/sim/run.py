@@ -95,7 +95,8 @@ def scenario_settings(scenario: Scenario) -> dict[str, Any]:
     return {"wave_serve_late": waves_.serve_late, "wave_horizon_minutes": waves_.horizon_minutes,
             "wave_depart_now": waves_.depart_now,
             "wave_close_margin_minutes": waves_.close_margin_minutes,
-            "service_seconds_default": scenario.service_minutes.mean * 60}
+            "service_seconds_default": scenario.service_minutes.mean * 60,
+            "service_seconds_per_kg": scenario.service_minutes.per_kg * 60}
 
 
 def simulate(database: Database, scenario: Scenario, options: SimOptions = SimOptions(),

@@ -53,19 +53,21 @@ def test_late_cost_must_be_a_non_negative_number(bad):
         Stop("x", at(1), late_cost_per_hour=bad)
 
 
-def test_a_close_margin_keeps_slack_before_the_close():
-    """The van ends its day at (200, 0): the shortest way serves B at (0, 100) first and A
-    at 241 s, within A's window but not 300 s before its close; with that margin asked for,
-    A comes first."""
-    def a_served_at(**margin) -> float:
-        stops = [order("A", 100, windows=(TimeWindow(0, 450),), **margin), order("B", 0, 100)]
-        problem = Problem([van(end=at(200))], stops)
-        solution = solve(problem, FAST)
-        assert evaluate(problem, plan_of(solution)).violations == ()
-        return {v.stop_id: v.start for v in solution.routes[0].visits}["A"]
+def _a_served_at(**timing) -> float:
+    """When A is served: the van ends its day at (200, 0), so the shortest way serves B at
+    (0, 100) first and A, at (100, 0), at 241 s."""
+    stops = [order("A", 100, windows=(TimeWindow(0, 450),), **timing), order("B", 0, 100)]
+    problem = Problem([van(end=at(200))], stops)
+    solution = solve(problem, FAST)
+    assert evaluate(problem, plan_of(solution)).violations == ()
+    return {v.stop_id: v.start for v in solution.routes[0].visits}["A"]
 
-    assert a_served_at() == pytest.approx(241.4, abs=1.0)
-    assert a_served_at(close_margin=300.0, margin_cost_per_hour=3600.0) == pytest.approx(
+
+def test_a_close_margin_keeps_slack_before_the_close():
+    """A at 241 s is within its window but not 300 s before its close; with that margin
+    asked for, A comes first."""
+    assert _a_served_at() == pytest.approx(241.4, abs=1.0)
+    assert _a_served_at(close_margin=300.0, margin_cost_per_hour=3600.0) == pytest.approx(
         100.0, abs=1.0)
 
 
@@ -88,3 +90,32 @@ def test_a_stop_out_of_reach_is_settled_without_searching_to_the_time_limit():
     solution = solve(problem, SolveParams(time_limit=30, solution_limit=5, workers=1))
     assert [u.stop_id for u in solution.unassigned] == ["far"]
     assert solution.stats["seconds"] < 10  # of the 30 allowed
+
+
+def test_a_promise_keeps_the_order_a_customer_was_told():
+    """A's customer was promised service by 120 s: A comes first, and plan mode prices a
+    promise broken."""
+    assert _a_served_at(promised_by=120.0) == pytest.approx(241.4, abs=1.0)  # costs nothing
+    assert _a_served_at(promised_by=120.0, promise_cost_per_hour=3600.0) == pytest.approx(
+        100.0, abs=1.0)
+    broken = Problem([van(end=at(200))], [
+        order("A", 100, windows=(TimeWindow(0, 450),), promised_by=120.0,
+              promise_cost_per_hour=3600.0, close_margin=400.0, margin_cost_per_hour=1e6),
+        order("B", 0, 100)])
+    replay = evaluate(broken, {"van-1": ["B", "A"]})
+    # 341 m of driving, 121 s past the promise at 3600 an hour; the margin is not priced.
+    assert replay.cost == pytest.approx(0.34 + 121.4, abs=0.1)
+
+
+def test_a_lost_window_is_priced_as_late_not_as_a_broken_promise():
+    stop = order("x", 400, windows=(TimeWindow(0, 100),), late_cost_per_hour=10.0,
+                 promised_by=50.0, promise_cost_per_hour=1e6)
+    assert not stop.keeps_promise and stop.timing_cost(400.0) == 0.0
+
+
+@pytest.mark.parametrize("field, bad", [("promised_by", float("nan")),
+                                        ("promised_by", float("inf")),
+                                        ("promise_cost_per_hour", -1.0)])
+def test_a_promise_must_be_a_number(field, bad):
+    with pytest.raises(ValueError, match=field):
+        Stop("x", at(1), **{field: bad})

@@ -174,7 +174,12 @@ def _add_time(enc: Encoded, matrix: TravelMatrix, relaxed: frozenset[str]):
                                            max(1, int(round(per_tick))))
         else:
             cumul.SetRange(first, last)
-            if stop.close_margin and stop.margin_cost_per_hour and not math.isinf(close):
+            if stop.keeps_promise:
+                per_tick = stop.promise_cost_per_hour * COST_SCALE / 3600.0 / scales.time
+                aim = min(last, max(first, scales.ticks_floor(max(0.0, stop.promised_by))))
+                time.SetCumulVarSoftUpperBound(enc.index_of_stop[stop.id], aim,
+                                               max(1, int(round(per_tick))))
+            elif stop.close_margin and stop.margin_cost_per_hour and not math.isinf(close):
                 per_tick = stop.margin_cost_per_hour * COST_SCALE / 3600.0 / scales.time
                 aim = max(first, scales.ticks_floor(close - stop.close_margin))
                 time.SetCumulVarSoftUpperBound(enc.index_of_stop[stop.id], min(aim, last),
