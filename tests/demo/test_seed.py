@@ -70,7 +70,7 @@ def test_the_first_run_seeds_the_scenarios_operation(database, demo_settings):
     depot = SCENARIO.depots[0]
     assert tuple(kitchen)[1:] == (depot.name, depot.lat, depot.lon)
     assert [d.name for d in drivers] == [n for g in SCENARIO.fleet for n in g.names()]
-    assert [d.skills for d in drivers[:3]] == [["hot-bag"]] * 3 and drivers[3].skills == []
+    assert [d.skills for d in drivers] == [["hot-bag"]] * 6
     assert {d.speed_factor for d in drivers} == {0.8} and {d.vehicle for d in drivers} == {"bike"}
     assert on_hand == dict(SCENARIO.catalogue.opening_stock["kitchen"])
     assert reserved == ordered > 0
@@ -84,7 +84,7 @@ def test_the_first_run_seeds_the_scenarios_operation(database, demo_settings):
     assert (policy.kind, policy.every_minutes) == ("periodic", 5)
     assert list(demo.tokens)[:3] == ["admin", "dispatcher", "operator"]
     assert {p.role for p in principals.values()} == set(Role)
-    assert principals["driver bike-hot-1"].driver_id == drivers[0].id
+    assert principals["driver bike-1"].driver_id == drivers[0].id
 
 
 def test_a_lunch_is_in_progress_and_a_wave_can_be_planned(database, demo_settings):

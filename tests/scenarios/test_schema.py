@@ -33,13 +33,14 @@ def test_expected_orders_match_the_descriptions(showcase, name):
 
 
 def test_restaurant_is_the_described_lunch(showcase):
-    """Restaurant: one Monaco kitchen, 6 bikes (some hot-bag), 11:30-13:30 with the peak at
+    """Restaurant: one Monaco kitchen, 6 bikes with hot bags, 11:30-13:30 with the peak at
     12:15-13:00, 30-minute windows from 20-30 minutes after ordering, 2-3 minute stops."""
     s = showcase["restaurant-lunch"]
     (kitchen,) = s.depots
     assert (kitchen.lat, kitchen.lon) == (43.7384, 7.4246)
     assert sum(g.count for g in s.fleet) == 6 and {g.vehicle for g in s.fleet} == {"bike"}
-    assert 0 < sum(g.count for g in s.fleet if "hot-bag" in g.skills) < 6
+    assert sum(g.count for g in s.fleet if "hot-bag" in g.skills) == 6
+    assert any("hot-bag" in sku.skills for sku in s.catalogue.skus)
     rate = s.demand.rate
     assert (str(rate[0].start), str(rate[-1].end)) == ("11:30", "13:30")
     peak = max(rate, key=lambda p: p.per_hour)

@@ -137,6 +137,6 @@ def test_a_scenario_runs_its_waves_its_own_way():
             grocer["wave_depart_now"], grocer["service_seconds_default"],
             grocer["service_seconds_per_kg"]) == (30, 20, False, 120, 6)
     assert (kitchen["wave_horizon_minutes"], kitchen["wave_depart_now"],
-            kitchen["service_seconds_default"], kitchen["service_seconds_per_kg"]) == (
-        None, True, 150, 0)
+            kitchen["wave_close_margin_minutes"], kitchen["service_seconds_default"],
+            kitchen["service_seconds_per_kg"]) == (None, True, 5, 150, 0)
     assert grocer["wave_serve_late"] and kitchen["wave_serve_late"]

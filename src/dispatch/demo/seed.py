@@ -37,7 +37,7 @@ from dispatch.sim.setup import seed_operation
 from dispatch.stock.models import Warehouse
 from dispatch.stoplists.models import DriverRoute
 
-USERS = "demo"  # demo users are named demo-admin, demo-dispatcher, demo-bike-hot-1, ...
+USERS = "demo"  # demo users are named demo-admin, demo-dispatcher, demo-bike-1, ...
 STAFF = (Role.ADMIN, Role.DISPATCHER, Role.OPERATOR)
 
 
@@ -45,7 +45,7 @@ STAFF = (Role.ADMIN, Role.DISPATCHER, Role.OPERATOR)
 class DemoSeed:
     """What ``dispatch demo`` prints: fresh tokens, and what the run did."""
 
-    tokens: dict[str, str]  # "admin", "dispatcher", "operator", "driver bike-hot-1" -> token
+    tokens: dict[str, str]  # "admin", "dispatcher", "operator", "driver bike-1" -> token
     seeded: bool  # False: the database already held an operation, kept as it was
     lunch: Lunch | None = None  # the orders this run placed (first run only)
     shifts_added: int = 0
