@@ -1,6 +1,7 @@
 """One router per resource; ``ROUTERS`` is what the app mounts."""
 
 from api.routes import (
+    analytics,
     catalog,
     console,
     drivers,
@@ -24,4 +25,4 @@ from api.routes import (
 ROUTERS = (tracking.router, drivers.router, health.router, users.router, catalog.router,
            stock.router, stoplists.router, orders.router, payments.router, returns.router,
            plans.router, waves.router, webhooks.router, notifications.router, stream.router,
-           console.router)
+           console.router, analytics.router)

@@ -91,6 +91,7 @@ POLICY: list[Row] = [
     # Stock: operators and admins write; dispatchers also read. Drivers never.
     Row("GET", "/stock", STAFF),
     Row("GET", "/stock/alerts", STAFF),
+    Row("GET", "/analytics/replenishment", STAFF),
     Row("GET", "/stock/movements", STAFF),
     Row("GET", "/stock/{warehouse_id}/{sku}", STAFF),
     Row("PUT", "/stock/{warehouse_id}/{sku}/thresholds", frozenset({ADMIN, OPERATOR}),

@@ -1,0 +1,26 @@
+"""GET /analytics/replenishment: who may read it, what it answers, bad parameters."""
+
+from __future__ import annotations
+
+
+def test_dispatchers_read_what_to_reorder(client, world):
+    response = client.get("/analytics/replenishment", params={"lead_days": 3},
+                          headers=world.auth("dispatcher"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["policy"] == {"service_level": 0.95, "lead_days": 3.0, "review_days": 7.0,
+                              "history_days": 182}
+    assert len(body["items"]) == 6 and {i["model"] for i in body["items"]} == {"mean"}
+
+
+def test_drivers_may_not(client, world):
+    assert client.get("/analytics/replenishment",
+                      headers=world.auth("driver")).status_code == 403
+
+
+def test_a_service_level_out_of_range_names_the_field(client, world):
+    response = client.get("/analytics/replenishment", params={"service_level": 1.5},
+                          headers=world.auth("dispatcher"))
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "service_level" in response.text
