@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import ReadUowDep, require
+from api.deps import ReadUowDep, UowDep, require
 from dispatch.analytics import replenishment as service
 from dispatch.analytics.reorder import ReorderPolicy
-from dispatch.analytics.schemas import ReplenishmentRead
+from dispatch.analytics.schemas import ReplenishmentApply, ReplenishmentRead
 from dispatch.auth.roles import Role
 from dispatch.common.clock import now as clock_now
 from dispatch.common.schemas import Id
@@ -17,6 +17,7 @@ from dispatch.common.schemas import Id
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
 Readers = Depends(require(Role.ADMIN, Role.OPERATOR, Role.DISPATCHER))
+Writers = Depends(require(Role.ADMIN, Role.OPERATOR))
 
 
 @router.get("/replenishment", dependencies=[Readers])
@@ -35,3 +36,13 @@ def replenishment(
                            review_days=review_days)
     return service.replenishment(uow, warehouse_id=warehouse_id, policy=policy,
                                  history_days=history_days, now=clock_now())
+
+
+@router.post("/replenishment/apply", dependencies=[Writers])
+def apply_replenishment(uow: UowDep, body: ReplenishmentApply) -> ReplenishmentRead:
+    """Set each level's reorder point and safety stock from its forecast, so the low-stock
+    alerts (``GET /stock/alerts``) use them; answers the advice that was applied."""
+    policy = ReorderPolicy(service_level=body.service_level, lead_days=body.lead_days,
+                           review_days=body.review_days)
+    return service.apply_points(uow, warehouse_id=body.warehouse_id, policy=policy,
+                                history_days=body.history_days, now=clock_now())

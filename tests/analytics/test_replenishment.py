@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from dispatch.analytics.reorder import ReorderPolicy
-from dispatch.analytics.replenishment import daily_demand, replenishment
+from dispatch.analytics.replenishment import apply_points, daily_demand, replenishment
 from dispatch.orders.models import Order
 from dispatch.orders.placement import place_order
 from dispatch.orders.schemas import OrderCreate
+from dispatch.stock.models import StockLevel
+from dispatch.stock.service import levels
 from tests.support.world import order_body
 
 NOW = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
@@ -71,3 +73,20 @@ def test_cancelled_orders_are_not_demand(database, world):
                            history_days=30, now=NOW)
     assert all(line.history_days == 0 for line in result.items)
     assert {line.warehouse_id for line in result.items} == set(world.warehouses.values())
+
+
+def test_applied_points_drive_the_low_stock_alerts(database, world):
+    """The advice is written to the levels, rounded up; the alert list then holds the
+    level whose free stock (6) is at or below its new point (14), and not the others."""
+    place_history(database, world)
+    mc = world.warehouses["MC"]
+    applied = apply_points(database.uow(), warehouse_id=mc,
+                           policy=ReorderPolicy(lead_days=7, review_days=7),
+                           history_days=60, now=NOW)
+    assert [line.sku for line in applied.items][0] == "OAT-MILK-1L"
+    alerts, _ = levels(database.uow(), warehouse_id=mc, low_only=True, limit=50, after=None)
+    assert [(a.sku, a.reorder_point, a.safety_stock) for a in alerts] == [("OAT-MILK-1L", 14, 0)]
+    with database.read_uow() as uow:  # Nice's levels were not touched
+        points = set(uow.db.scalars(select(StockLevel.reorder_point)
+                                    .where(StockLevel.warehouse_id == world.warehouses["NCE"])))
+    assert points == {0}

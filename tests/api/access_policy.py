@@ -92,6 +92,8 @@ POLICY: list[Row] = [
     Row("GET", "/stock", STAFF),
     Row("GET", "/stock/alerts", STAFF),
     Row("GET", "/analytics/replenishment", STAFF),
+    Row("POST", "/analytics/replenishment/apply", frozenset({ADMIN, OPERATOR}),
+        lambda s: {"lead_days": 1}),
     Row("GET", "/stock/movements", STAFF),
     Row("GET", "/stock/{warehouse_id}/{sku}", STAFF),
     Row("PUT", "/stock/{warehouse_id}/{sku}/thresholds", frozenset({ADMIN, OPERATOR}),

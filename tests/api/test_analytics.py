@@ -24,3 +24,19 @@ def test_a_service_level_out_of_range_names_the_field(client, world):
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "service_level" in response.text
+
+
+def test_operators_apply_the_points_and_dispatchers_may_not(client, world):
+    body = {"warehouse_id": world.warehouses["MC"], "lead_days": 1}
+    assert client.post("/analytics/replenishment/apply", json=body,
+                       headers=world.auth("dispatcher")).status_code == 403
+    response = client.post("/analytics/replenishment/apply", json=body,
+                           headers=world.auth("operator"))
+    assert response.status_code == 200
+    assert {i["warehouse_id"] for i in response.json()["items"]} == {world.warehouses["MC"]}
+
+
+def test_an_unknown_field_in_the_apply_body_is_named(client, world):
+    response = client.post("/analytics/replenishment/apply", json={"lead_time": 3},
+                           headers=world.auth("operator"))
+    assert response.status_code == 422 and "lead_time" in response.text

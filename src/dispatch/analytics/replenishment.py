@@ -9,12 +9,13 @@ zeros.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dispatch.analytics.forecast import forecast
@@ -48,36 +49,66 @@ def daily_demand(db: Session, warehouse_ids: Iterable[int], first: date, last: d
     return {key: series[int(np.flatnonzero(series)[0]):] for key, series in totals.items()}
 
 
-def replenishment(uow: UnitOfWork, *, warehouse_id: int | None, policy: ReorderPolicy,
-                  history_days: int, now: datetime) -> ReplenishmentRead:
-    """Every stock level (of one warehouse, or all), the ones to order first."""
-    with uow:
-        query = (select(StockLevel.warehouse_id, StockLevel.sku_id, StockLevel.on_hand,
-                        StockLevel.reserved, Sku.code)
-                 .join(Sku, Sku.id == StockLevel.sku_id))
-        if warehouse_id is not None:
-            query = query.where(StockLevel.warehouse_id == warehouse_id)
-        levels = uow.db.execute(query).all()
-        last = now.astimezone(UTC).date() - timedelta(days=1)  # whole days only
-        demand = daily_demand(uow.db, {level.warehouse_id for level in levels},
-                              last - timedelta(days=history_days - 1), last)
+def _advise(db: Session, *, warehouse_id: int | None, policy: ReorderPolicy,
+            history_days: int, now: datetime) -> list[ReplenishmentLine]:
+    query = (select(StockLevel.warehouse_id, StockLevel.sku_id, StockLevel.on_hand,
+                    StockLevel.reserved, Sku.code)
+             .join(Sku, Sku.id == StockLevel.sku_id))
+    if warehouse_id is not None:
+        query = query.where(StockLevel.warehouse_id == warehouse_id)
+    levels = db.execute(query).all()
+    last = now.astimezone(UTC).date() - timedelta(days=1)  # whole days only
+    demand = daily_demand(db, {level.warehouse_id for level in levels},
+                          last - timedelta(days=history_days - 1), last)
     lines = []
     for level in levels:
-        code = level.code
         history = demand.get((level.warehouse_id, level.sku_id), np.zeros(0))
         predicted = forecast(history, HORIZON_DAYS)
         advice = reorder_advice(predicted, on_hand=level.on_hand, reserved=level.reserved,
                                 policy=policy)
         reason = advice.reason if len(history) else "no demand recorded: " + advice.reason
         lines.append(ReplenishmentLine(
-            warehouse_id=level.warehouse_id, sku=code, on_hand=level.on_hand,
+            warehouse_id=level.warehouse_id, sku=level.code, on_hand=level.on_hand,
             reserved=level.reserved, free=advice.free, history_days=len(history),
             model=advice.model, forecast_per_day=round(predicted.total(WEEK) / WEEK, 3),
             lead_demand=round(advice.lead_demand, 3), safety_stock=round(advice.safety_stock, 3),
             reorder_point=round(advice.reorder_point, 3), order_quantity=advice.order_quantity,
             reason=reason))
     lines.sort(key=lambda line: (line.order_quantity == 0, line.warehouse_id, line.sku))
+    return lines
+
+
+def _answer(lines: list[ReplenishmentLine], policy: ReorderPolicy,
+            history_days: int) -> ReplenishmentRead:
     return ReplenishmentRead(
         policy=PolicyRead(service_level=policy.service_level, lead_days=policy.lead_days,
                           review_days=policy.review_days, history_days=history_days),
         items=lines)
+
+
+def replenishment(uow: UnitOfWork, *, warehouse_id: int | None, policy: ReorderPolicy,
+                  history_days: int, now: datetime) -> ReplenishmentRead:
+    """Every stock level (of one warehouse, or all), the ones to order first."""
+    with uow:
+        lines = _advise(uow.db, warehouse_id=warehouse_id, policy=policy,
+                        history_days=history_days, now=now)
+    return _answer(lines, policy, history_days)
+
+
+def apply_points(uow: UnitOfWork, *, warehouse_id: int | None, policy: ReorderPolicy,
+                 history_days: int, now: datetime) -> ReplenishmentRead:
+    """Write each level's reorder point and safety stock (rounded up to whole units), so
+    the low-stock alerts (``GET /stock/alerts``) use them; answers what was written."""
+    with uow:
+        lines = _advise(uow.db, warehouse_id=warehouse_id, policy=policy,
+                        history_days=history_days, now=now)
+        sku_ids = dict(uow.db.execute(select(Sku.code, Sku.id)).all())
+        for line in lines:
+            uow.db.execute(
+                update(StockLevel)
+                .where(StockLevel.warehouse_id == line.warehouse_id,
+                       StockLevel.sku_id == sku_ids[line.sku])
+                .values(reorder_point=math.ceil(line.reorder_point - 1e-9),
+                        safety_stock=math.ceil(line.safety_stock - 1e-9)))
+        uow.commit()
+    return _answer(lines, policy, history_days)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from dispatch.common.schemas import ReadModel
+from dispatch.common.schemas import Command, Id, ReadModel
+
+
+class ReplenishmentApply(Command):
+    """Which levels to set from the forecasts, and the policy to set them with."""
+
+    warehouse_id: Id | None = None
+    service_level: float = Field(0.95, ge=0.5, le=0.999)
+    lead_days: float = Field(2.0, ge=0, le=60, allow_inf_nan=False)
+    review_days: float = Field(7.0, ge=0, le=60, allow_inf_nan=False)
+    history_days: int = Field(182, ge=7, le=730)
 
 
 class PolicyRead(BaseModel):
