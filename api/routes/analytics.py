@@ -1,4 +1,4 @@
-"""Analytics: what to reorder (forecasts, reorder points)."""
+"""Analytics: what to reorder (forecasts, reorder points) and who the customers are."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import ReadUowDep, UowDep, require
 from dispatch.analytics import replenishment as service
+from dispatch.analytics.customer_report import customer_report
 from dispatch.analytics.reorder import ReorderPolicy
-from dispatch.analytics.schemas import ReplenishmentApply, ReplenishmentRead
+from dispatch.analytics.schemas import CustomersRead, ReplenishmentApply, ReplenishmentRead
 from dispatch.auth.roles import Role
 from dispatch.common.clock import now as clock_now
 from dispatch.common.schemas import Id
@@ -46,3 +47,12 @@ def apply_replenishment(uow: UowDep, body: ReplenishmentApply) -> ReplenishmentR
                            review_days=body.review_days)
     return service.apply_points(uow, warehouse_id=body.warehouse_id, policy=policy,
                                 history_days=body.history_days, now=clock_now())
+
+
+@router.get("/customers", dependencies=[Readers])
+def customers(
+    uow: ReadUowDep, months: Annotated[int, Query(ge=1, le=36)] = 6
+) -> CustomersRead:
+    """RFM segments (recency, frequency and spend scored 1-5 by quintile), the share of
+    customers who ordered more than once, and retention by first-order month."""
+    return customer_report(uow, now=clock_now(), months=months)

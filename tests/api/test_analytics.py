@@ -40,3 +40,12 @@ def test_an_unknown_field_in_the_apply_body_is_named(client, world):
     response = client.post("/analytics/replenishment/apply", json={"lead_time": 3},
                            headers=world.auth("operator"))
     assert response.status_code == 422 and "lead_time" in response.text
+
+
+def test_the_customer_report(client, world):
+    response = client.get("/analytics/customers", headers=world.auth("operator"))
+    assert response.status_code == 200
+    assert set(response.json()) == {"customers", "repeat_purchase_rate", "segments", "cohorts"}
+    bad = client.get("/analytics/customers", params={"months": 0},
+                     headers=world.auth("operator"))
+    assert bad.status_code == 422 and "months" in bad.text

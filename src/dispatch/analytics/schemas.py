@@ -45,3 +45,24 @@ class ReplenishmentLine(ReadModel):
 class ReplenishmentRead(BaseModel):
     policy: PolicyRead
     items: list[ReplenishmentLine]
+
+
+class SegmentRead(BaseModel):
+    segment: str
+    customers: int
+    mean_recency_days: float
+    mean_orders: float
+    mean_spent_minor: float
+
+
+class CohortRead(BaseModel):
+    month: str = Field(description="the month of the cohort's first orders, YYYY-MM (UTC)")
+    customers: int
+    retention: list[float] = Field(description="share ordering in each month from the first")
+
+
+class CustomersRead(BaseModel):
+    customers: int
+    repeat_purchase_rate: float
+    segments: list[SegmentRead]
+    cohorts: list[CohortRead]
