@@ -25,6 +25,7 @@ PARAMETERS: dict[str, dict[str, object]] = {
     "benchmarks-vs-bks.ipynb": {"TIME_LIMIT": 0.5},
     "scenarios.ipynb": {"SEED": 7},
     "simulate-a-day.ipynb": {"UNTIL": "12:15", "SOLUTION_LIMIT": 5, "PLAN_TIME_LIMIT": 1.0},
+    "forecasting.ipynb": {"SEED": 1, "DAYS": 70, "STEADY": 4, "SLOW": 2, "NEW": 1},
 }
 # Seconds a whole notebook may take, kernel start included (pytest-timeout), and any one
 # of its cells (nbclient). On 2 cores the first three run in about 15 s together; the
@@ -41,8 +42,11 @@ EXPECTED: dict[str, list[str]] = {
                         "window (min)", "leaflet"],
     "simulate-a-day.ipynb": ["on_time_rate", "km_per_order", "driver_utilisation",
                              "eta_mae_min", "leaflet"],
+    "forecasting.ipynb": ["holt_winters", "croston_sba", "total mase", "seasonal-naive",
+                          "reorder point", "safety stock"],
 }
-CHARTS = {"benchmarks-vs-bks.ipynb", "scenarios.ipynb", "simulate-a-day.ipynb"}
+CHARTS = {"benchmarks-vs-bks.ipynb", "scenarios.ipynb", "simulate-a-day.ipynb",
+          "forecasting.ipynb"}
 # What given cells (by id) must show: words in their outputs, and whether they draw.
 CELL_EXPECTED: dict[str, dict[str, list[str]]] = {
     "simulate-a-day.ipynb": {
