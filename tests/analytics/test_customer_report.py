@@ -8,16 +8,11 @@ from sqlalchemy import update
 
 from dispatch.analytics.customer_report import customer_report
 from dispatch.orders.models import Order
-from dispatch.orders.placement import place_order
-from dispatch.orders.schemas import OrderCreate
-from tests.support.world import order_body
+from tests.support.routes import placed_order
 
 
 def _place(database, world, email):
-    body = order_body((("OAT-MILK-1L", 1),), email=email)
-    return place_order(database.uow(), OrderCreate.model_validate(body),
-                       world.principals["dispatcher"], geocoder=None, currency="EUR",
-                       delivery_fee_minor=350).id
+    return placed_order(database, world, (("OAT-MILK-1L", 1),), email=email)
 
 
 def test_repeat_customers_segments_and_this_months_cohort(database, world):

@@ -8,14 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from dispatch.analytics.reorder import ReorderPolicy
 from dispatch.analytics.replenishment import apply_points, daily_demand, replenishment
+from dispatch.analytics.schemas import ReplenishmentQuery
 from dispatch.orders.models import Order
-from dispatch.orders.placement import place_order
-from dispatch.orders.schemas import OrderCreate
 from dispatch.stock.models import StockLevel
 from dispatch.stock.service import levels
-from tests.support.world import order_body
+from tests.support.routes import placed_order
 
 NOW = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
 
@@ -24,12 +22,9 @@ def place_history(database, world, days=21, units=2, sku="OAT-MILK-1L"):
     """One order of ``units`` a day for the ``days`` days before today, at Monaco; one
     more placed today (today is not a whole day yet, so it is not history)."""
     for back in range(days + 1):
-        body = order_body(((sku, units),), email=f"day{back}@example.com")
-        placed = place_order(database.uow(), OrderCreate.model_validate(body),
-                             world.principals["dispatcher"], geocoder=None, currency="EUR",
-                             delivery_fee_minor=350)
+        placed = placed_order(database, world, ((sku, units),), email=f"day{back}@example.com")
         with database.uow() as uow:
-            uow.db.execute(update(Order).where(Order.id == placed.id)
+            uow.db.execute(update(Order).where(Order.id == placed)
                            .values(created_at=NOW - timedelta(days=back)))
             uow.commit()
 
@@ -48,9 +43,9 @@ def test_a_level_below_its_point_is_ordered_first_with_its_reason(database, worl
     error. 50 on hand, 44 reserved by those orders: 6 free. Lead time 7 days: 14
     expected, so order back to 2 × (7 + 7) = 28 units: 22."""
     place_history(database, world)
-    result = replenishment(database.uow(), warehouse_id=world.warehouses["MC"],
-                           policy=ReorderPolicy(lead_days=7, review_days=7),
-                           history_days=60, now=NOW)
+    query = ReplenishmentQuery(warehouse_id=world.warehouses["MC"], lead_days=7,
+                               review_days=7, history_days=60)
+    result = replenishment(database.uow(), query, now=NOW)
     first = result.items[0]
     assert (first.sku, first.on_hand, first.reserved, first.free) == ("OAT-MILK-1L", 50, 44, 6)
     assert first.model == "seasonal_smoothing" and first.history_days == 21
@@ -69,8 +64,7 @@ def test_cancelled_orders_are_not_demand(database, world):
     with database.uow() as uow:
         uow.db.execute(update(Order).values(status="cancelled"))
         uow.commit()
-    result = replenishment(database.uow(), warehouse_id=None, policy=ReorderPolicy(),
-                           history_days=30, now=NOW)
+    result = replenishment(database.uow(), ReplenishmentQuery(history_days=30), now=NOW)
     assert all(line.history_days == 0 for line in result.items)
     assert {line.warehouse_id for line in result.items} == set(world.warehouses.values())
 
@@ -80,9 +74,8 @@ def test_applied_points_drive_the_low_stock_alerts(database, world):
     level whose free stock (6) is at or below its new point (14), and not the others."""
     place_history(database, world)
     mc = world.warehouses["MC"]
-    applied = apply_points(database.uow(), warehouse_id=mc,
-                           policy=ReorderPolicy(lead_days=7, review_days=7),
-                           history_days=60, now=NOW)
+    query = ReplenishmentQuery(warehouse_id=mc, lead_days=7, review_days=7, history_days=60)
+    applied = apply_points(database.uow(), query, now=NOW)
     assert [line.sku for line in applied.items][0] == "OAT-MILK-1L"
     alerts, _ = levels(database.uow(), warehouse_id=mc, low_only=True, limit=50, after=None)
     assert [(a.sku, a.reorder_point, a.safety_stock) for a in alerts] == [("OAT-MILK-1L", 14, 0)]

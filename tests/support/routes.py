@@ -25,17 +25,26 @@ from tests.support.world import CASINO, World, order_body
 MINUTE = timedelta(minutes=1)
 
 
+def placed_order(database: Database, world: World, lines=(("RETRO-CLOCK", 1),), *,
+                 where=CASINO, email: str = "marie@example.com",
+                 hours_ahead: float = 2.0) -> int:
+    """Place an order through the service, as the dispatcher; return its id."""
+    body = order_body(lines, where=where, email=email, hours_ahead=hours_ahead)
+    return place_order(database.uow(), OrderCreate.model_validate(body),
+                       world.principals["dispatcher"], geocoder=None, currency="EUR",
+                       delivery_fee_minor=350).id
+
+
 def ready_order(database: Database, world: World, lines=(("RETRO-CLOCK", 1),), *,
                 where=CASINO, email: str = "marie@example.com",
                 hours_ahead: float = 2.0) -> int:
     """Place, confirm and pick an order through the services; return its id (ready)."""
-    body = order_body(lines, where=where, email=email, hours_ahead=hours_ahead)
-    placed = place_order(database.uow(), OrderCreate.model_validate(body),
-                         world.principals["dispatcher"], geocoder=None, currency="EUR",
-                         delivery_fee_minor=350)
-    picked = PickIn.model_validate({"lines": body["lines"]})
-    lifecycle.pick(database.uow(), placed.id, picked, world.principals["operator"])
-    return placed.id
+    order_id = placed_order(database, world, lines, where=where, email=email,
+                            hours_ahead=hours_ahead)
+    picked = PickIn.model_validate({"lines": [{"sku": sku, "quantity": qty}
+                                              for sku, qty in lines]})
+    lifecycle.pick(database.uow(), order_id, picked, world.principals["operator"])
+    return order_id
 
 
 def publish_route(database: Database, world: World, driver: str, order_ids: Sequence[int],

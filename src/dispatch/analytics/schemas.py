@@ -7,8 +7,8 @@ from pydantic import BaseModel, Field
 from dispatch.common.schemas import Command, Id, ReadModel
 
 
-class ReplenishmentApply(Command):
-    """Which levels to set from the forecasts, and the policy to set them with."""
+class ReplenishmentQuery(Command):
+    """Which levels to advise on (the query of GET, the body of apply), and the policy."""
 
     warehouse_id: Id | None = None
     service_level: float = Field(0.95, ge=0.5, le=0.999)
