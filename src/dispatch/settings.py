@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     eta_notify_change_minutes: float = Field(
         10.0, gt=0, description="tell the customer when their ETA moves by more than this"
     )
+    eta_sample_minutes: float = Field(
+        5.0, ge=0, le=1440, description="keep each pending stop's ETA this often, for the "
+        "ETA-error-by-lead KPI (0: keep none)"
+    )
     eta_window_min_minutes: float = Field(
         5.0, ge=0, description="half-width of an ETA window before any error is measured"
     )

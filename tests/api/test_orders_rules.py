@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from dispatch.orders.models import PickRecord
+from dispatch.stock.models import Sku, StockoutEvent
 from tests.api.orders_support import (
     _assign,
     _get,
@@ -51,6 +52,12 @@ def test_summed_lines_beyond_the_only_stock_are_409(client, world):
     assert body["warehouse_id"] == world.warehouses["MC"]
     assert _held(client, world, "MC", "OAT-MILK-1L") == (5, 0)
     assert _order_count(client.app.state.database) == 0
+    # The order left nothing behind but the demand that could not be served.
+    with client.app.state.database.uow() as uow:
+        kept = [(e.warehouse_id, e.sku_id, e.requested, e.available)
+                for e in uow.db.scalars(select(StockoutEvent))]
+        oat_milk = uow.db.scalar(select(Sku.id).where(Sku.code == "OAT-MILK-1L"))
+    assert kept == [(world.warehouses["MC"], oat_milk, 6, 5)]
 
 
 # --- The state machine -------------------------------------------------------------------

@@ -330,9 +330,9 @@ def test_default_limits_are_the_settings_defaults():
     defaults = Settings()
     assert EtaLimits() == EtaLimits.from_settings(defaults)
     custom = EtaLimits.from_settings(Settings(eta_notify_change_minutes=3,
-                                              eta_window_min_minutes=2))
-    assert (custom.notify_change, custom.window_min) == (timedelta(minutes=3),
-                                                         timedelta(minutes=2))
+                                              eta_window_min_minutes=2, eta_sample_minutes=1))
+    assert (custom.notify_change, custom.window_min, custom.sample_every) == (
+        timedelta(minutes=3), timedelta(minutes=2), timedelta(minutes=1))
 
 
 def test_a_slower_vehicle_gets_proportionally_later_etas():

@@ -76,7 +76,10 @@ def test_a_batch_refreshes_each_route_once_from_the_newest_position(database, wo
     lowered = [s.lower() for s in seen]
     assert sum(s.lstrip().startswith("insert into driver_pings") for s in lowered) == 1
     assert sum("from driver_routes" in s for s in lowered) == 1
-    assert len(seen) <= 9, seen  # BEGIN, 3 for the pings and positions (+1 new), 4 for ETAs
+    # BEGIN, 3 for the pings and positions (+1 new), 4 for ETAs, 1 for the ETA snapshots
+    # (due: the last were kept 5 minutes before)
+    assert sum(s.lstrip().startswith("insert into eta_snapshots") for s in lowered) == 1
+    assert len(seen) <= 10, seen
 
 
 @pytest.fixture

@@ -49,6 +49,11 @@ class UnitOfWork:
         its writes land atomically with the work (e.g. marking an idempotency key)."""
         self._before_commit.append(hook)
 
+    def sibling(self) -> UnitOfWork:
+        """A new unit of work on the same database without this one's commit hooks: for
+        a record that must land although this unit's work did not (a refusal)."""
+        return UnitOfWork(self._session_factory)
+
     def commit(self) -> None:
         for hook in self._before_commit:
             hook(self.db)

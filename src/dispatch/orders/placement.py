@@ -42,6 +42,7 @@ from dispatch.stock.domain import (
 )
 from dispatch.stock.ledger import try_move
 from dispatch.stock.models import StockLevel, Warehouse
+from dispatch.stock.stockouts import record_stockouts
 
 
 def locate(cmd: OrderCreate, geocoder: Geocoder | None) -> tuple[float, float, str | None]:
@@ -168,12 +169,26 @@ def place_order(
     now: datetime | None = None,
     providers: Callable | None = None,
 ) -> OrderRead:
-    """Create, reserve and authorise; raises 409 with the shortfall, or 402 on decline."""
+    """Create, reserve and authorise; raises 409 with the shortfall (kept as stockout
+    events), or 402 on decline."""
     now = now or utcnow()
     check_delivery_window(cmd.window.start, cmd.window.end, now=now,
                           max_ahead=timedelta(days=max_days_ahead))
-    needed = sum_lines([(line.sku, line.quantity) for line in cmd.lines])
     lat, lon, address_text = locate(cmd, geocoder)
+    try:
+        return _place(uow, cmd, principal, (lat, lon, address_text), currency=currency,
+                      delivery_fee_minor=delivery_fee_minor, providers=providers)
+    except InsufficientStock as refused:
+        record_stockouts(uow.sibling(), refused.extra.get("shortfall", ()),
+                         refused.extra.get("warehouse_id"), now)
+        raise
+
+
+def _place(uow: UnitOfWork, cmd: OrderCreate, principal: Principal,
+           located: tuple[float, float, str | None], *, currency: str,
+           delivery_fee_minor: int, providers: Callable | None) -> OrderRead:
+    lat, lon, address_text = located
+    needed = sum_lines([(line.sku, line.quantity) for line in cmd.lines])
     with uow:
         db = uow.db
         skus = skus_by_code(db, [line.sku for line in cmd.lines])

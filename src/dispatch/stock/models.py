@@ -100,3 +100,21 @@ class StockMovement(Base):
 
     # Movement history is read per warehouse and SKU, newest first.
     __table_args__ = (Index("ix_stock_movements_level", "warehouse_id", "sku_id", "id"),)
+
+
+class StockoutEvent(Base):
+    """Units an order asked for that no warehouse had: the order was refused.
+
+    The refused order leaves nothing else behind (its transaction rolls back), so this
+    is what the fill-rate and stockout KPIs count. ``warehouse_id`` is the best-placed
+    warehouse (fewest units short, then nearest), None when no warehouse stocks the SKU.
+    """
+
+    __tablename__ = "stockout_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"))
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"), index=True)
+    requested: Mapped[int] = mapped_column(Integer)
+    available: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -83,6 +83,8 @@ class RouteStop(Base):
     # estimate was made; the ETA engine widens its windows from these.
     eta_error_seconds: Mapped[float | None] = mapped_column(Float)
     eta_lead_seconds: Mapped[float | None] = mapped_column(Float)
+    # When the ETA engine last kept a snapshot of this stop's ETA (``EtaSnapshot``).
+    eta_sampled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     route: Mapped[DriverRoute] = relationship(back_populates="stops")

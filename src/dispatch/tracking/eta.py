@@ -39,6 +39,7 @@ from dispatch.tracking.eta_rows import (
     StopState,
     active_route,
     active_routes_of,
+    keep_snapshots,
     stored_position,
     touch_routes,
     warehouse_point,
@@ -68,6 +69,8 @@ class EtaLimits:
     ``position_max_age``: an older position is not trusted as where the driver is.
     ``write_tolerance``: ETAs moving less than this are not rewritten (fewer UPDATEs).
     ``error_samples``: how many recent measured errors per warehouse shape the windows.
+    ``sample_every``: how often a pending stop's ETA is kept as an ``EtaSnapshot`` (the
+    ETA-error-by-lead KPI); zero keeps none.
     """
 
     notify_change: timedelta = timedelta(minutes=10)
@@ -75,12 +78,14 @@ class EtaLimits:
     position_max_age: timedelta = timedelta(minutes=10)
     write_tolerance: timedelta = timedelta(seconds=10)
     error_samples: int = 500
+    sample_every: timedelta = timedelta(minutes=5)
 
     @classmethod
     def from_settings(cls, settings: Any) -> EtaLimits:
         """Limits from a ``dispatch.settings.Settings``."""
         return cls(notify_change=timedelta(minutes=settings.eta_notify_change_minutes),
-                   window_min=timedelta(minutes=settings.eta_window_min_minutes))
+                   window_min=timedelta(minutes=settings.eta_window_min_minutes),
+                   sample_every=timedelta(minutes=settings.eta_sample_minutes))
 
     @property
     def window_policy(self) -> WindowPolicy:
@@ -138,9 +143,24 @@ def _refresh_all(db: Session, loaded: list[LoadedRoute], positions: Mapping[int,
         results.append(_retime(db, entry, at, limits, profiles,
                                positions.get(entry.route.driver_id)))
         stamps.append((entry.route.id, at))
+        keep_snapshots(db, _due_for_snapshot(entry, at, limits.sample_every), at)
     touch_routes(db, stamps)
     write_stops(db, (stop for entry in loaded for stop in entry.stops))
     return results
+
+
+def _due_for_snapshot(loaded: LoadedRoute, now: datetime,
+                      every: timedelta) -> list[StopState]:
+    """Stops still to be driven to whose ETA was last kept ``every`` or longer ago (or
+    never), marked as kept now."""
+    if every <= timedelta(0):
+        return []
+    due = [s for s in loaded.stops if s.status == PENDING
+           and (s.order_id is None or loaded.statuses.get(s.order_id) in ON_ROUTE)
+           and (s.eta_sampled_at is None or now - s.eta_sampled_at >= every)]
+    for stop in due:
+        stop.set("eta_sampled_at", now)
+    return due
 
 
 @dataclass

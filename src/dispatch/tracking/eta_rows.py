@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Update, bindparam, select, update
+from sqlalchemy import Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -24,7 +24,7 @@ from dispatch.orders.models import Order
 from dispatch.routing import GeoPoint
 from dispatch.stock.models import Warehouse
 from dispatch.stoplists.models import DriverRoute, RouteStop
-from dispatch.tracking.models import DriverPosition
+from dispatch.tracking.models import DriverPosition, EtaSnapshot
 
 ACTIVE_ROUTE = "active"
 PENDING, ARRIVED = "pending", "arrived"
@@ -51,6 +51,7 @@ class StopState:
     notified_eta: datetime | None
     arriving_next_sent: bool
     arrived_at: datetime | None
+    eta_sampled_at: datetime | None
     changes: dict[str, Any] = field(default_factory=dict)
 
     def set(self, name: str, value: Any) -> None:
@@ -172,6 +173,14 @@ def touch_routes(db: Session, stamps: Sequence[tuple[int, datetime]]) -> None:
         held = db.identity_map.get(db.identity_key(DriverRoute, route_id))
         if held is not None:
             set_committed_value(held, "eta_updated_at", now)
+
+
+def keep_snapshots(db: Session, stops: Iterable[StopState], now: datetime) -> None:
+    """Keep the ETAs of ``stops`` as they stand at ``now`` (one executemany INSERT)."""
+    rows = [{"stop_id": s.id, "order_id": s.order_id, "eta": s.eta, "made_at": now}
+            for s in stops]
+    if rows:
+        db.execute(insert(EtaSnapshot), rows)
 
 
 def write_stops(db: Session, stops: Iterable[StopState]) -> None:

@@ -1,10 +1,10 @@
-"""Driver position pings, and each driver's current position."""
+"""Driver position pings, each driver's current position, and the ETAs shown over time."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index
+from sqlalchemy import Float, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.db.base import Base, UTCDateTime, utcnow
@@ -39,3 +39,19 @@ class DriverPosition(Base):
     speed_kmh: Mapped[float | None] = mapped_column(Float)
     heading_deg: Mapped[float | None] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
+
+
+class EtaSnapshot(Base):
+    """An ETA as it stood at one moment, sampled by the ETA engine every few minutes.
+
+    ETA accuracy depends on how far ahead the estimate was made; the stop keeps only
+    its latest, so these samples are what the error-by-lead KPI is measured on.
+    """
+
+    __tablename__ = "eta_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stop_id: Mapped[int] = mapped_column(ForeignKey("route_stops.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(Integer)
+    eta: Mapped[datetime] = mapped_column(UTCDateTime())
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
