@@ -1,4 +1,4 @@
-"""Analytics: what to reorder (forecasts, reorder points) and who the customers are."""
+"""Analytics: KPIs, what to reorder (forecasts, reorder points), who the customers are."""
 
 from __future__ import annotations
 
@@ -6,10 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import ReadUowDep, UowDep, require
+from api.deps import ReadUowDep, SettingsDep, UowDep, require
 from dispatch.analytics import replenishment as service
 from dispatch.analytics.customer_report import customer_report
-from dispatch.analytics.schemas import CustomersRead, ReplenishmentQuery, ReplenishmentRead
+from dispatch.analytics.kpi_report import kpi_report
+from dispatch.analytics.schemas import (
+    CustomersRead,
+    KpiQuery,
+    KpiReportRead,
+    ReplenishmentQuery,
+    ReplenishmentRead,
+)
 from dispatch.auth.roles import Role
 from dispatch.common.clock import now as clock_now
 
@@ -17,6 +24,17 @@ router = APIRouter(prefix="/analytics", tags=["analytics"])
 
 Readers = Depends(require(Role.ADMIN, Role.OPERATOR, Role.DISPATCHER))
 Writers = Depends(require(Role.ADMIN, Role.OPERATOR))
+
+
+@router.get("/kpis", dependencies=[Readers], response_model_by_alias=True)
+def kpis(uow: ReadUowDep, settings: SettingsDep,
+         query: Annotated[KpiQuery, Query()]) -> KpiReportRead:
+    """On-time rate, lateness, first-attempt success, pick accuracy, fill rate and
+    stockouts, returns by reason and SKU, ETA error by how far ahead it was shown, km and
+    minutes per delivery, stops per hour, utilisation, revenue and refunds: for the days
+    ``from`` to ``to`` (UTC, inclusive), overall and per ``group_by``. Ratios with nothing
+    to divide by are null."""
+    return kpi_report(uow, query, now=clock_now(), currency=settings.currency)
 
 
 @router.get("/replenishment", dependencies=[Readers])

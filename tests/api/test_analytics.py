@@ -49,3 +49,34 @@ def test_the_customer_report(client, world):
     bad = client.get("/analytics/customers", params={"months": 0},
                      headers=world.auth("operator"))
     assert bad.status_code == 422 and "months" in bad.text
+
+
+def test_the_kpis_of_a_period_by_day(client, world):
+    response = client.get("/analytics/kpis", params={"from": "2026-11-02", "to": "2026-11-03",
+                                                     "group_by": "day"},
+                          headers=world.auth("dispatcher"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["from"], body["to"], body["group_by"], body["currency"]) == (
+        "2026-11-02", "2026-11-03", "day", "EUR")
+    assert body["overall"]["orders"] == 0 and body["overall"]["on_time_rate"] is None
+    assert [b["lead"] for b in body["overall"]["eta_by_lead"]] == [
+        "0-15", "15-30", "30-60", "60-120", "120+"]
+    assert body["groups"] == []
+
+
+def test_kpi_parameters_are_checked_and_named(client, world):
+    def problem(params: dict) -> str:
+        response = client.get("/analytics/kpis", params=params,
+                              headers=world.auth("operator"))
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        return response.text
+
+    assert "from" in problem({"to": "2026-11-03"})
+    assert "group_by" in problem({"from": "2026-11-02", "to": "2026-11-03", "group_by": "sku"})
+    assert '"to"' in problem({"from": "2026-11-03", "to": "2026-11-02"})
+    assert "zone_precision" in problem({"from": "2026-11-02", "to": "2026-11-02",
+                                        "zone_precision": 12})
+    assert client.get("/analytics/kpis", params={"from": "2026-11-02", "to": "2026-11-02"},
+                      headers=world.auth("driver")).status_code == 403

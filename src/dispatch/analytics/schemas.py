@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from datetime import date
+from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from dispatch.analytics.kpis import Kpis
+from dispatch.analytics.zones import DEFAULT_PRECISION
 from dispatch.common.schemas import Command, Id, ReadModel
 
 
@@ -66,3 +71,31 @@ class CustomersRead(BaseModel):
     repeat_purchase_rate: float
     segments: list[SegmentRead]
     cohorts: list[CohortRead]
+
+
+class KpiQuery(Command):
+    """A period of whole UTC days, ``from`` to ``to`` inclusive, and how to group it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+    start: date = Field(alias="from", description="first day (UTC) of the period")
+    end: date = Field(alias="to", description="last day (UTC) of the period, included")
+    group_by: Literal["day", "driver", "warehouse", "zone"] | None = None
+    zone_precision: int = Field(
+        DEFAULT_PRECISION, ge=4, le=8,
+        description="geohash length of a zone: 5 ≈ 4.9 km, 6 ≈ 1.2 × 0.6 km, 7 ≈ 150 m")
+
+
+class KpiGroupRead(BaseModel):
+    key: str = Field(description="the day, driver id, warehouse id or zone (geohash)")
+    label: str = Field(description="the driver's name or the warehouse's code, else the key")
+    kpis: Kpis
+
+
+class KpiReportRead(BaseModel):
+    start: date = Field(serialization_alias="from")
+    end: date = Field(serialization_alias="to")
+    group_by: str | None
+    currency: str
+    overall: Kpis
+    groups: list[KpiGroupRead]
