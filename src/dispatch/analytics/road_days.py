@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -42,13 +43,13 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
 def path_km(points: Sequence[tuple[datetime, float, float]],
             intervals: Sequence[Interval]) -> float | None:
     """Length of the path through the timed ``points`` lying inside ``intervals`` (legs
-    between consecutive points of one interval); None with fewer than two such points."""
-    total, used = 0.0, 0
+    between consecutive points of one interval); None when no interval holds a leg."""
+    total, legs = 0.0, 0
     for start, end in intervals:
         inside = [(lat, lon) for at, lat, lon in points if start <= at <= end]
-        used += len(inside)
-        total += sum(haversine_km(*a, *b) for a, b in zip(inside, inside[1:]))
-    return total if used >= 2 else None
+        legs += max(0, len(inside) - 1)
+        total += sum(haversine_km(*a, *b) for a, b in pairwise(inside))
+    return total if legs else None
 
 
 def driver_days(db: Session, start: datetime, end: datetime) -> list[DriverDayFact]:
