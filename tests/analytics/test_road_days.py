@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dispatch.analytics.road_days import merge, path_km
+from dispatch.analytics.road_days import merge, path_km, ping_windows
 from dispatch.common.geo import haversine_km
 
 T = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -31,3 +31,8 @@ def test_the_path_counts_legs_inside_each_interval_only():
 def test_one_ping_per_interval_is_no_path():
     points = [(T, 43.73, 7.42), (T + 40 * M, 43.74, 7.43)]
     assert path_km(points, [(T, T + 10 * M), (T + 30 * M, T + 45 * M)]) is None
+
+
+def test_pings_count_from_each_departure_to_the_next_and_an_hour_past_the_last_stop():
+    intervals = [(T, T + 20 * M), (T + 40 * M, T + 60 * M)]
+    assert ping_windows(intervals) == [(T, T + 40 * M), (T + 40 * M, T + 120 * M)]

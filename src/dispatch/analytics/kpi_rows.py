@@ -34,7 +34,7 @@ from dispatch.stoplists.models import DriverRoute, RouteStop
 from dispatch.tracking.models import EtaSnapshot
 
 
-def _due_orders(start: datetime, end: datetime, now: datetime) -> Select:
+def due_orders(start: datetime, end: datetime, now: datetime) -> Select:
     return select(Order.id).where(
         Order.window_start >= start, Order.window_start < end,
         or_(Order.window_end < now, Order.status == OrderStatus.DELIVERED.value))
@@ -43,7 +43,7 @@ def _due_orders(start: datetime, end: datetime, now: datetime) -> Select:
 def load_facts(db: Session, start: datetime, end: datetime, now: datetime,
                zone_precision: int) -> Facts:
     """Every fact of the period [start, end)."""
-    due = _due_orders(start, end, now).scalar_subquery()
+    due = due_orders(start, end, now).scalar_subquery()
     keys: dict[int, Keys] = {}
     attempted_by = _attempted_by(db, due)
     rows = db.execute(

@@ -3,10 +3,11 @@
 A route is on the road from its departure (or its first arrival) to its last stop
 finished. A re-plan hands a driver's open stops to a new route that keeps the departure,
 so a driver's routes overlap: their intervals are merged per driver and day before
-timing them. Distance is the path through the driver's pings inside those intervals;
-a day without two such pings falls back to the planned distance of its routes that
-were not replaced. The return leg to the warehouse is not on the road by this measure
-(nothing marks its end).
+timing them. Time on the road ends with the last stop finished: nothing marks the
+return to the warehouse. Distance does count the way back: it is the path through the
+driver's pings from each departure to the next one (after the day's last stop, for up to
+``RETURN_ALLOWANCE``). A day without such pings falls back to the planned distance of
+its routes that were not replaced.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dispatch.stoplists.models import DriverRoute, RouteStop
 from dispatch.tracking.models import DriverPing
 
 Interval = tuple[datetime, datetime]
+RETURN_ALLOWANCE = timedelta(hours=1)
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
@@ -50,6 +52,14 @@ def path_km(points: Sequence[tuple[datetime, float, float]],
         legs += max(0, len(inside) - 1)
         total += sum(haversine_km(*a, *b) for a, b in pairwise(inside))
     return total if legs else None
+
+
+def ping_windows(intervals: Sequence[Interval],
+                 tail: timedelta = RETURN_ALLOWANCE) -> list[Interval]:
+    """Where a driver's pings count as driving: from each departure to the next, and
+    ``tail`` past the end of the last (the way back after the last stop)."""
+    return [(start, intervals[i + 1][0] if i + 1 < len(intervals) else end + tail)
+            for i, (start, end) in enumerate(intervals)]
 
 
 def driver_days(db: Session, start: datetime, end: datetime) -> list[DriverDayFact]:
@@ -100,12 +110,13 @@ def _road(db: Session, start: datetime, end: datetime
     out = {}
     for key, members in groups.items():
         intervals = merge((m.departed_at or m[6], m[7]) for m in members)
+        windows = ping_windows(intervals)
         points = db.execute(
             select(DriverPing.recorded_at, DriverPing.lat, DriverPing.lon)
-            .where(DriverPing.driver_id == key[0], DriverPing.recorded_at >= intervals[0][0],
-                   DriverPing.recorded_at <= intervals[-1][1])
+            .where(DriverPing.driver_id == key[0], DriverPing.recorded_at >= windows[0][0],
+                   DriverPing.recorded_at <= windows[-1][1])
             .order_by(DriverPing.recorded_at)).all()
-        km = path_km([tuple(p) for p in points], intervals)
+        km = path_km([tuple(p) for p in points], windows)
         if km is None:
             km = sum(m.distance_m for m in members if m.status != REPLACED) / 1000
         out[key] = (sum((b - a).total_seconds() for a, b in intervals), km,

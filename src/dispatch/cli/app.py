@@ -7,7 +7,15 @@ import sys
 
 import typer
 
-from dispatch.cli import bench_cmd, relay_cmd, service_cmds, simulate_cmd, solve_cmd, wave_cmd
+from dispatch.cli import (
+    bench_cmd,
+    relay_cmd,
+    report_cmd,
+    service_cmds,
+    simulate_cmd,
+    solve_cmd,
+    wave_cmd,
+)
 
 app = typer.Typer(help="Delivery routing and dispatch.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -20,6 +28,7 @@ app.command("serve")(service_cmds.serve_command)
 app.command("demo")(service_cmds.demo_command)
 app.command("relay")(relay_cmd.relay_command)
 app.command("simulate")(simulate_cmd.simulate_command)
+app.command("report")(report_cmd.report_command)
 
 
 def main() -> None:
