@@ -12,11 +12,13 @@ from dispatch.analytics.customer_report import customer_report
 from dispatch.analytics.kpi_report import kpi_report
 from dispatch.analytics.schemas import (
     CustomersRead,
-    KpiQuery,
     KpiReportRead,
+    PeriodQuery,
     ReplenishmentQuery,
     ReplenishmentRead,
+    TimeLostRead,
 )
+from dispatch.analytics.time_lost_report import time_lost_report
 from dispatch.auth.roles import Role
 from dispatch.common.clock import now as clock_now
 
@@ -28,13 +30,22 @@ Writers = Depends(require(Role.ADMIN, Role.OPERATOR))
 
 @router.get("/kpis", dependencies=[Readers], response_model_by_alias=True)
 def kpis(uow: ReadUowDep, settings: SettingsDep,
-         query: Annotated[KpiQuery, Query()]) -> KpiReportRead:
+         query: Annotated[PeriodQuery, Query()]) -> KpiReportRead:
     """On-time rate, lateness, first-attempt success, pick accuracy, fill rate and
     stockouts, returns by reason and SKU, ETA error by how far ahead it was shown, km and
     minutes per delivery, stops per hour, utilisation, revenue and refunds: for the days
     ``from`` to ``to`` (UTC, inclusive), overall and per ``group_by``. Ratios with nothing
     to divide by are null."""
     return kpi_report(uow, query, now=clock_now(), currency=settings.currency)
+
+
+@router.get("/time-lost", dependencies=[Readers])
+def time_lost(uow: ReadUowDep, query: Annotated[PeriodQuery, Query()]) -> TimeLostRead:
+    """Planned against actual for the stops served ``from`` to ``to``: minutes driven
+    against the plan, waited for windows to open and spent at the door against the
+    service time, and how far service began from the planned ETA; overall, per
+    ``group_by`` and for the routes that lost the most time."""
+    return time_lost_report(uow, query)
 
 
 @router.get("/replenishment", dependencies=[Readers])

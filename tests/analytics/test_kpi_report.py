@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dispatch.analytics.kpi_report import kpi_report
-from dispatch.analytics.schemas import KpiQuery
+from dispatch.analytics.schemas import PeriodQuery
 from dispatch.analytics.zones import zone_of
 from dispatch.common.geo import haversine_km
 from dispatch.errors import Invalid
@@ -22,8 +22,8 @@ def driven(database, world):
     return drive_a_route(database, world)
 
 
-def query(t0: datetime, **extra) -> KpiQuery:
-    return KpiQuery(start=t0.date() - timedelta(days=1), end=datetime.now(UTC).date(), **extra)
+def query(t0: datetime, **extra) -> PeriodQuery:
+    return PeriodQuery(start=t0.date() - timedelta(days=1), end=datetime.now(UTC).date(), **extra)
 
 
 def test_the_period_read_from_the_services(database, world, driven):
@@ -67,14 +67,14 @@ def test_groups_by_driver_and_zone(database, world, driven):
 def test_orders_not_yet_due_are_left_out(database, world):
     ready_order(database, world)  # its window is two hours ahead
     today = datetime.now(UTC).date()
-    report = kpi_report(database.uow(), KpiQuery(start=today, end=today + timedelta(days=1)),
+    report = kpi_report(database.uow(), PeriodQuery(start=today, end=today + timedelta(days=1)),
                         now=datetime.now(UTC), currency="EUR")
     assert report.overall.orders == 0 and report.overall.on_time_rate is None
 
 
 def test_a_reversed_period_names_to(database):
     with pytest.raises(Invalid) as refused:
-        kpi_report(database.uow(), KpiQuery(start=datetime(2026, 11, 2).date(),
+        kpi_report(database.uow(), PeriodQuery(start=datetime(2026, 11, 2).date(),
                                             end=datetime(2026, 11, 1).date()),
                    now=datetime.now(UTC), currency="EUR")
     assert refused.value.field == "to"

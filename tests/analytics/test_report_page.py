@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dispatch.analytics.report_page import report_html
-from dispatch.analytics.schemas import KpiQuery
+from dispatch.analytics.schemas import PeriodQuery
 from dispatch.analytics.zones import zone_of
 from tests.analytics.kpi_support import drive_a_route
 from tests.support.world import CASINO
@@ -24,7 +24,7 @@ def assert_offline(html: str) -> None:
 @pytest.fixture
 def page(database, world) -> str:
     t0, _ = drive_a_route(database, world)
-    query = KpiQuery(start=t0.date() - timedelta(days=1), end=datetime.now(UTC).date(),
+    query = PeriodQuery(start=t0.date() - timedelta(days=1), end=datetime.now(UTC).date(),
                      zone_precision=7)
     return report_html(database.read_uow(), query, now=datetime.now(UTC), currency="EUR")
 

@@ -94,6 +94,7 @@ POLICY: list[Row] = [
     Row("GET", "/analytics/replenishment", STAFF),
     Row("GET", "/analytics/customers", STAFF),
     Row("GET", "/analytics/kpis", STAFF),
+    Row("GET", "/analytics/time-lost", STAFF),
     Row("POST", "/analytics/replenishment/apply", frozenset({ADMIN, OPERATOR}),
         lambda s: {"lead_days": 1}),
     Row("GET", "/stock/movements", STAFF),

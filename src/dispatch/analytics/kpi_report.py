@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from dispatch.analytics.kpi_facts import Facts
 from dispatch.analytics.kpi_rows import load_facts
 from dispatch.analytics.kpis import grouped, kpis
-from dispatch.analytics.schemas import KpiGroupRead, KpiQuery, KpiReportRead
+from dispatch.analytics.schemas import KpiGroupRead, KpiReportRead, PeriodQuery
 from dispatch.db.uow import UnitOfWork
 from dispatch.errors import Invalid
 from dispatch.fleet.models import Driver
@@ -18,7 +19,7 @@ from dispatch.stock.models import Warehouse
 MAX_DAYS = 366
 
 
-def period(query: KpiQuery) -> tuple[datetime, datetime]:
+def period(query: PeriodQuery) -> tuple[datetime, datetime]:
     """[start, end) in UTC for the days ``from`` to ``to`` inclusive; 422 when reversed or
     longer than a year."""
     if query.end < query.start:
@@ -29,12 +30,13 @@ def period(query: KpiQuery) -> tuple[datetime, datetime]:
     return start, datetime.combine(query.end, time(), tzinfo=UTC) + timedelta(days=1)
 
 
-def kpi_report(uow: UnitOfWork, query: KpiQuery, *, now: datetime,
+def kpi_report(uow: UnitOfWork, query: PeriodQuery, *, now: datetime,
                currency: str) -> KpiReportRead:
     start, end = period(query)
     with uow:
         facts = load_facts(uow.db, start, end, now, query.zone_precision)
-        labels = _labels(uow, facts, query.group_by)
+        labels = group_labels(uow.db, query.group_by, facts.keys_of(query.group_by)
+                              if query.group_by else [])
     groups = [] if query.group_by is None else [
         KpiGroupRead(key=str(key), label=labels.get(key, str(key)), kpis=figures)
         for key, figures in grouped(facts, query.group_by)]
@@ -42,11 +44,11 @@ def kpi_report(uow: UnitOfWork, query: KpiQuery, *, now: datetime,
                          currency=currency, overall=kpis(facts), groups=groups)
 
 
-def _labels(uow: UnitOfWork, facts: Facts, group: str | None) -> dict:
+def group_labels(db: Session, group: str | None, keys: Sequence) -> dict:
+    """Drivers' names and warehouses' codes for their ids; other keys label themselves."""
     if group == "driver":
-        return dict(uow.db.execute(select(Driver.id, Driver.name)
-                                   .where(Driver.id.in_(facts.keys_of("driver")))).all())
+        return dict(db.execute(select(Driver.id, Driver.name).where(Driver.id.in_(keys))).all())
     if group == "warehouse":
-        return dict(uow.db.execute(select(Warehouse.id, Warehouse.code)
-                                   .where(Warehouse.id.in_(facts.keys_of("warehouse")))).all())
+        return dict(db.execute(select(Warehouse.id, Warehouse.code)
+                               .where(Warehouse.id.in_(keys))).all())
     return {}

@@ -20,7 +20,7 @@ from dispatch.analytics.kpi_report import period
 from dispatch.analytics.kpi_rows import load_facts
 from dispatch.analytics.kpis import Kpis, grouped, kpis
 from dispatch.analytics.period_map import period_map
-from dispatch.analytics.schemas import KpiQuery
+from dispatch.analytics.schemas import PeriodQuery
 from dispatch.db.uow import UnitOfWork
 from dispatch.fleet.models import Driver
 from dispatch.notifications.templates import format_money
@@ -45,7 +45,7 @@ def _environment() -> Environment:
     return env
 
 
-def report_html(uow: UnitOfWork, query: KpiQuery, *, now: datetime, currency: str) -> str:
+def report_html(uow: UnitOfWork, query: PeriodQuery, *, now: datetime, currency: str) -> str:
     """The whole report page for ``query``'s period (its ``group_by`` is ignored: the
     report shows every grouping)."""
     start, end = period(query)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from dispatch.analytics.kpis import Kpis
+from dispatch.analytics.time_lost import TimeLost
 from dispatch.analytics.zones import DEFAULT_PRECISION
 from dispatch.common.schemas import Command, Id, ReadModel
 
@@ -73,8 +74,9 @@ class CustomersRead(BaseModel):
     cohorts: list[CohortRead]
 
 
-class KpiQuery(Command):
-    """A period of whole UTC days, ``from`` to ``to`` inclusive, and how to group it."""
+class PeriodQuery(Command):
+    """A period of whole UTC days, ``from`` to ``to`` inclusive, and how to group it
+    (KPIs, time lost)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
 
@@ -99,3 +101,27 @@ class KpiReportRead(BaseModel):
     currency: str
     overall: Kpis
     groups: list[KpiGroupRead]
+
+
+class GroupTimeLostRead(BaseModel):
+    key: str
+    label: str
+    time_lost: TimeLost
+
+
+class RouteTimeLostRead(BaseModel):
+    route_id: int
+    driver_id: int | None
+    driver: str | None
+    day: str | None
+    time_lost: TimeLost
+
+
+class TimeLostRead(BaseModel):
+    start: date = Field(serialization_alias="from")
+    end: date = Field(serialization_alias="to")
+    group_by: str | None
+    overall: TimeLost
+    groups: list[GroupTimeLostRead]
+    worst_routes: list[RouteTimeLostRead] = Field(
+        description="routes that lost the most minutes to driving and service over plan")
