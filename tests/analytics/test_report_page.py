@@ -32,7 +32,8 @@ def page(database, world) -> str:
 def test_the_report_leads_with_the_figures_and_charts(page):
     assert "33.3%" in page  # on time: one of three
     assert "66.7%" in page  # first attempt: two of three
-    assert page.count("<svg") == 6
+    assert page.count("<svg") == 7
+    assert "Where the time went, against the plan" in page and "2 stops served" in page
     assert "On time, by driver" in page and ">Ana<" in page
 
 

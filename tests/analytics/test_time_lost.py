@@ -11,11 +11,12 @@ from dispatch.analytics.time_lost import StopVisit, grouped_time_lost, time_lost
 
 T = datetime(2026, 11, 2, 9, 45, tzinfo=UTC)
 M = timedelta(minutes=1)
+ANA_MONDAY = Keys(day="2026-11-02", driver=1)
 
 
 def visit(left: float, planned: float, arrived: float, opens: float, finished: float, *,
           closes: float = 120, service: float = 3, eta: float | None = None, route: int = 1,
-          keys: Keys = Keys(day="2026-11-02", driver=1)) -> StopVisit:
+          keys: Keys = ANA_MONDAY) -> StopVisit:
     """Times in minutes after T."""
     return StopVisit(keys, route, T + left * M, T + arrived * M, T + finished * M,
                      T + opens * M, T + closes * M, planned * 60, service * 60,

@@ -1,5 +1,6 @@
 """``dispatch report``: the period's KPIs as one offline HTML page, charts first (people
-would rather look than read), then tables per driver, warehouse and zone, then the map.
+would rather look than read), then tables per driver, warehouse and zone, where the time
+went against the plan, then the map.
 
 Everything is in the file: charts are inline SVG (``charts``), the map is an
 ``OfflineMap`` in an ``iframe srcdoc``. Nothing is fetched when it is opened.
@@ -21,12 +22,15 @@ from dispatch.analytics.kpi_rows import load_facts
 from dispatch.analytics.kpis import Kpis, grouped, kpis
 from dispatch.analytics.period_map import period_map
 from dispatch.analytics.schemas import PeriodQuery
+from dispatch.analytics.stop_visits import stop_visits
+from dispatch.analytics.time_lost import TimeLost, time_lost, worst_routes
 from dispatch.db.uow import UnitOfWork
 from dispatch.fleet.models import Driver
 from dispatch.notifications.templates import format_money
 from dispatch.stock.models import Warehouse
 
 WORST_ZONES = 10
+WORST_ROUTES = 10
 MIN_ZONE_ORDERS = 3  # a zone with fewer orders is noise, not a pattern
 
 
@@ -56,24 +60,34 @@ def report_html(uow: UnitOfWork, query: PeriodQuery, *, now: datetime, currency:
         warehouses = dict(db.execute(select(Warehouse.id, Warehouse.code)).all())
         by = {group: grouped(facts, group) for group in ("day", "driver", "warehouse", "zone")}
         fmap = period_map(db, start, end, now, by["zone"])
+        visits = stop_visits(db, start, end, query.zone_precision)
     overall = kpis(facts)
     driver_rows = [Row(drivers.get(k, str(k)), v) for k, v in by["driver"]]
     zones = sorted((Row(str(k), v) for k, v in by["zone"] if v.orders >= MIN_ZONE_ORDERS),
                    key=lambda r: (r.kpis.on_time_rate if r.kpis.on_time_rate is not None
                                   else 2.0, -r.kpis.orders))
+    lost = time_lost(visits)
     return _environment().get_template("kpi_report.html").render(
+        lost=lost, worst_routes=[(drivers.get(r.driver, str(r.driver)), r)
+                                 for r in worst_routes(visits, WORST_ROUTES)],
         query=query, now=now, currency=currency, overall=overall,
         money=lambda minor: format_money(minor, currency),
-        charts=_charts(overall, by["day"], driver_rows, zones[:WORST_ZONES]),
+        charts=_charts(overall, lost, by["day"], driver_rows, zones[:WORST_ZONES]),
         days=[Row(str(k), v) for k, v in by["day"]], drivers=driver_rows,
         warehouses=[Row(warehouses.get(k, str(k)), v) for k, v in by["warehouse"]],
         zones=zones[:WORST_ZONES], min_zone_orders=MIN_ZONE_ORDERS,
         map_html=fmap.get_root().render())
 
 
-def _charts(overall: Kpis, days, drivers: list[Row], zones: list[Row]) -> dict[str, Markup]:
+def _charts(overall: Kpis, lost: TimeLost, days, drivers: list[Row],
+            zones: list[Row]) -> dict[str, Markup]:
     pct = charts.percent
     made = {
+        "time_lost": charts.bar_chart(
+            "Minutes against plan (all stops)",
+            [("driving over plan", lost.drive_extra_min), ("waiting for windows", lost.wait_min),
+             ("at the door over plan", lost.service_extra_min)],
+            top=max(1.0, lost.drive_extra_min, lost.wait_min, lost.service_extra_min)),
         "on_time_by_day": charts.line_chart(
             "On time, by day", [(str(k), v.on_time_rate) for k, v in days], fmt=pct, top=1.0),
         "deliveries_by_day": charts.bar_chart(
