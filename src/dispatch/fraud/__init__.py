@@ -1,0 +1,1 @@
+"""Fraud screening at order placement: rule signals, an anomaly model and one score."""
