@@ -13,6 +13,11 @@ import pytest
 
 STRICT = os.environ.get("DISPATCH_STRICT_SKIPS") == "1"
 
+# The test world orders many times from one customer to one door within minutes, which
+# fraud screening rightly holds; its own tests (tests/fraud, tests/api/test_screening.py)
+# turn it on.
+os.environ.setdefault("DISPATCH_FRAUD_SCREENING", "false")
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):

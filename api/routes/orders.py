@@ -10,6 +10,8 @@ from api.deps import IfMatchDep, PageDep, SettingsDep, UowDep, caller, etag
 from api.idempotent import IdempotencyKeyDep, run_idempotent
 from dispatch.auth.roles import Role
 from dispatch.common.schemas import Id, Page, UtcDatetime
+from dispatch.fraud.schemas import ApproveIn
+from dispatch.fraud.screening import Screening
 from dispatch.orders import lifecycle, queries
 from dispatch.orders.domain import OrderStatus
 from dispatch.orders.placement import place_order
@@ -31,6 +33,7 @@ Reader = caller(Role.ADMIN, Role.DISPATCHER, Role.OPERATOR, Role.DRIVER)
 Picker = caller(Role.ADMIN, Role.OPERATOR)
 Planner = caller(Role.ADMIN, Role.DISPATCHER)
 Courier = caller(Role.ADMIN, Role.DISPATCHER, Role.DRIVER)
+Reviewer = caller(Role.ADMIN, Role.DISPATCHER, Role.OPERATOR)
 
 
 def _etag(order: OrderRead) -> dict[str, str]:
@@ -42,13 +45,16 @@ def _etag(order: OrderRead) -> dict[str, str]:
                         409: {"description": "insufficient stock (shortfall per SKU)"}})
 def create_order(body: OrderCreate, request: Request, uow: UowDep, settings: SettingsDep,
                  principal: Placer, idempotency_key: IdempotencyKeyDep = None) -> Response:
-    """Reserve stock at the nearest warehouse that has it all, and authorise payment."""
+    """Reserve stock at the nearest warehouse that has it all, authorise payment and
+    screen for fraud: a risky order is answered ``on_hold`` with its reasons (``risk``)
+    and waits for ``approve`` or ``reject``."""
     return run_idempotent(
         request, principal, idempotency_key, body, uow,
         lambda: place_order(
             uow, body, principal, geocoder=request.app.state.geocoder,
             currency=settings.currency, delivery_fee_minor=settings.delivery_fee_minor,
             max_days_ahead=settings.max_window_days_ahead,
+            screening=Screening.from_settings(settings),
         ),
         status_code=201, headers=_etag,
     )
@@ -94,6 +100,24 @@ def cancel_order(order_id: Id, body: CancelIn, request: Request, uow: UowDep,
     return run_idempotent(request, principal, idempotency_key, body, uow,
                           lambda: lifecycle.cancel(uow, order_id, body, principal, if_match),
                           headers=_etag)
+
+
+@router.post("/{order_id}/approve")
+def approve_order(order_id: Id, body: ApproveIn, uow: UowDep, principal: Reviewer,
+                  if_match: IfMatchDep, response: Response) -> OrderRead:
+    """Release an order held by fraud screening: it goes on as confirmed."""
+    order = lifecycle.approve(uow, order_id, body, principal, if_match)
+    response.headers["ETag"] = etag(order.version)
+    return order
+
+
+@router.post("/{order_id}/reject")
+def reject_order(order_id: Id, body: CancelIn, uow: UowDep, principal: Reviewer,
+                 if_match: IfMatchDep, response: Response) -> OrderRead:
+    """Cancel an order held by fraud screening: stock released, payment voided."""
+    order = lifecycle.reject(uow, order_id, body, principal, if_match)
+    response.headers["ETag"] = etag(order.version)
+    return order
 
 
 @router.post("/{order_id}/pick")

@@ -111,6 +111,13 @@ class Settings(BaseSettings):
         "so work a wave could not place does not start a new wave on every tick"
     )
 
+    fraud_screening: bool = Field(
+        True, description="screen orders at placement; a risky one waits on_hold for review"
+    )
+    fraud_hold_threshold: float = Field(
+        0.6, gt=0, le=1, description="risk score (0-1) from which an order is held"
+    )
+
     eta_notify_change_minutes: float = Field(
         10.0, gt=0, description="tell the customer when their ETA moves by more than this"
     )

@@ -155,6 +155,9 @@ POLICY: list[Row] = [
     Row("GET", "/orders/{order_id}/events", EVERYONE),
     Row("POST", "/orders/{order_id}/cancel", frozenset({ADMIN, DISPATCHER}),
         lambda s: {"reason": "customer called"}),
+    # Held orders (fraud screening): dispatchers and operators review them.
+    Row("POST", "/orders/{order_id}/approve", STAFF, lambda s: {"note": "known customer"}),
+    Row("POST", "/orders/{order_id}/reject", STAFF, lambda s: {"reason": "card testing"}),
     Row("POST", "/orders/{order_id}/pick", frozenset({ADMIN, OPERATOR}),
         lambda s: {"lines": [{"sku": "RETRO-CLOCK", "quantity": 1}]}),
     Row("POST", "/orders/{order_id}/assign", frozenset({ADMIN, DISPATCHER}),

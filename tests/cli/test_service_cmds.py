@@ -24,7 +24,7 @@ def test_db_upgrade_creates_the_sqlite_file(tmp_path, clean_env):
     """`dispatch db upgrade` on a fresh directory migrates ./dispatch.db to head."""
     result = dispatch("db", "upgrade", cwd=tmp_path, env=clean_env)
     assert result.returncode == 0, result.stderr
-    assert "revision 0006" in result.stdout
+    assert "revision 0007" in result.stdout
     tables = {r[0] for r in sqlite3.connect(tmp_path / "dispatch.db").execute(
         "select name from sqlite_master where type='table'")}
     assert {"orders", "stock_movements", "users"} <= tables

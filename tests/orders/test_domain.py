@@ -20,7 +20,8 @@ from dispatch.orders.domain import (
 
 # Written out by hand from the spec, so a wrong TRANSITIONS table makes these tests fail.
 LEGAL = {
-    ("placed", "confirmed"), ("placed", "cancelled"),
+    ("placed", "confirmed"), ("placed", "cancelled"), ("placed", "on_hold"),
+    ("on_hold", "confirmed"), ("on_hold", "cancelled"),
     ("confirmed", "picked"), ("confirmed", "cancelled"),
     ("picked", "ready"), ("picked", "cancelled"),
     ("ready", "planned"), ("ready", "cancelled"),
@@ -53,13 +54,14 @@ def test_illegal_order_transition_is_refused(current, target):
 
 def test_cancellable_statuses_are_those_before_dispatch():
     """Cancel is legal up to and including planned, never once the van has left."""
-    assert {s.value for s in CANCELLABLE} == {"placed", "confirmed", "picked", "ready", "planned"}
+    assert {s.value for s in CANCELLABLE} == {"placed", "on_hold", "confirmed", "picked",
+                                              "ready", "planned"}
 
 
 def test_stock_is_reserved_from_confirmation_until_delivery_or_cancel():
-    """Placed, delivered and cancelled orders hold no stock; the rest do."""
+    """Placed, delivered and cancelled orders hold no stock; the rest (a held one too) do."""
     assert {s.value for s in STOCK_RESERVED} == {
-        "confirmed", "picked", "ready", "planned", "out_for_delivery", "failed",
+        "on_hold", "confirmed", "picked", "ready", "planned", "out_for_delivery", "failed",
     }
 
 

@@ -35,12 +35,12 @@ def report_command(
     """Report the KPIs of the days --from to --to."""
     from dispatch.analytics.kpi_report import kpi_report
     from dispatch.analytics.report_page import report_html
-    from dispatch.analytics.schemas import KpiQuery
+    from dispatch.analytics.schemas import PeriodQuery
     from dispatch.db.database import Database
 
     settings = Settings(database_url=url) if url else Settings()
     try:
-        query = KpiQuery(start=start.date(), end=end.date(), group_by="day",
+        query = PeriodQuery(start=start.date(), end=end.date(), group_by="day",
                          zone_precision=zone_precision)
     except ValidationError as exc:
         first = exc.errors()[0]

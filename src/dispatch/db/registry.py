@@ -6,6 +6,7 @@ from dispatch.auth import models as auth_models
 from dispatch.db.base import Base
 from dispatch.events import models as event_models
 from dispatch.fleet import models as fleet_models
+from dispatch.fraud import models as fraud_models
 from dispatch.geocoding import models as geocoding_models
 from dispatch.idempotency import models as idempotency_models
 from dispatch.notifications import models as notification_models
@@ -22,6 +23,7 @@ TABLE_MODULES = (
     auth_models,
     event_models,
     fleet_models,
+    fraud_models,
     geocoding_models,
     idempotency_models,
     notification_models,

@@ -23,6 +23,7 @@ class OrderStatus(StrEnum):
 
     PLACED = "placed"
     CONFIRMED = "confirmed"
+    ON_HOLD = "on_hold"  # held by fraud screening until approved or cancelled
     PICKED = "picked"
     READY = "ready"
     PLANNED = "planned"
@@ -35,7 +36,8 @@ class OrderStatus(StrEnum):
 _S = OrderStatus
 
 TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = MappingProxyType({
-    _S.PLACED: frozenset({_S.CONFIRMED, _S.CANCELLED}),
+    _S.PLACED: frozenset({_S.CONFIRMED, _S.ON_HOLD, _S.CANCELLED}),
+    _S.ON_HOLD: frozenset({_S.CONFIRMED, _S.CANCELLED}),
     _S.CONFIRMED: frozenset({_S.PICKED, _S.CANCELLED}),
     _S.PICKED: frozenset({_S.READY, _S.CANCELLED}),
     _S.READY: frozenset({_S.PLANNED, _S.CANCELLED}),
@@ -49,7 +51,7 @@ TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = MappingProxyType({
 """Legal moves from each status; a status mapped to an empty set is terminal."""
 
 STOCK_RESERVED: frozenset[OrderStatus] = frozenset({
-    _S.CONFIRMED, _S.PICKED, _S.READY, _S.PLANNED, _S.OUT_FOR_DELIVERY, _S.FAILED,
+    _S.ON_HOLD, _S.CONFIRMED, _S.PICKED, _S.READY, _S.PLANNED, _S.OUT_FOR_DELIVERY, _S.FAILED,
 })
 """Statuses in which the order holds reserved stock (released on cancel)."""
 

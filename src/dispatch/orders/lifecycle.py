@@ -19,8 +19,10 @@ from dispatch.auth.service import Principal
 from dispatch.common.checks import check_version
 from dispatch.db.base import utcnow
 from dispatch.db.uow import UnitOfWork
-from dispatch.errors import Invalid, NotFound
+from dispatch.errors import Conflict, Invalid, NotFound
 from dispatch.fleet.models import Driver
+from dispatch.fraud.schemas import ApproveIn
+from dispatch.fraud.screening import APPROVED, CANCELLED, record_decision
 from dispatch.orders.domain import (
     STOCK_RESERVED,
     OrderStatus,
@@ -104,16 +106,53 @@ def cancel(uow: UnitOfWork, order_id: int, cmd: CancelIn, principal: Principal,
            expected_version: int | None = None) -> OrderRead:
     """Cancel before the order leaves: release its stock and void the authorisation."""
     with uow:
+        order = _load(uow.db, order_id, principal, expected_version)
+        _cancel(uow.db, order, cmd.reason, principal)
+        return _finish(uow, order)
+
+
+def _cancel(db: Session, order: Order, reason: str, principal: Principal) -> None:
+    held = OrderStatus(order.status) in STOCK_RESERVED
+    if order.status == OrderStatus.ON_HOLD.value:
+        record_decision(db, order.id, CANCELLED, actor_user_id=principal.user_id,
+                        note=reason, at=utcnow())
+    _transition(db, order, OrderStatus.CANCELLED, principal, reason)
+    if held:
+        move_order_stock(db, order, MovementKind.RELEASE, actor_user_id=principal.user_id,
+                         reason="order cancelled")
+    payments.void(db, payments.payment_for_order(db, order.id, lock=True))
+    order.cancel_reason = reason
+    order.driver_id = None
+
+
+def _held(db: Session, order_id: int, principal: Principal,
+          expected_version: int | None) -> Order:
+    order = _load(db, order_id, principal, expected_version)
+    if order.status != OrderStatus.ON_HOLD.value:
+        raise Conflict(f"order {order_id} is {order.status}, not on hold",
+                       field="order_id", status=order.status)
+    return order
+
+
+def reject(uow: UnitOfWork, order_id: int, cmd: CancelIn, principal: Principal,
+           expected_version: int | None = None) -> OrderRead:
+    """Cancel an order fraud screening held, the decision kept."""
+    with uow:
+        order = _held(uow.db, order_id, principal, expected_version)
+        _cancel(uow.db, order, cmd.reason, principal)
+        return _finish(uow, order)
+
+
+def approve(uow: UnitOfWork, order_id: int, cmd: ApproveIn, principal: Principal,
+            expected_version: int | None = None) -> OrderRead:
+    """Release an order fraud screening held: it goes on as confirmed, the decision kept."""
+    with uow:
         db = uow.db
-        order = _load(db, order_id, principal, expected_version)
-        held = OrderStatus(order.status) in STOCK_RESERVED
-        _transition(db, order, OrderStatus.CANCELLED, principal, cmd.reason)
-        if held:
-            move_order_stock(db, order, MovementKind.RELEASE, actor_user_id=principal.user_id,
-                             reason="order cancelled")
-        payments.void(db, payments.payment_for_order(db, order.id, lock=True))
-        order.cancel_reason = cmd.reason
-        order.driver_id = None
+        order = _held(db, order_id, principal, expected_version)
+        record_decision(db, order.id, APPROVED, actor_user_id=principal.user_id,
+                        note=cmd.note, at=utcnow())
+        _transition(db, order, OrderStatus.CONFIRMED, principal,
+                    "released after review" + (f": {cmd.note}" if cmd.note else ""))
         return _finish(uow, order)
 
 

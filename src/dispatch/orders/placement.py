@@ -22,6 +22,7 @@ from dispatch.auth.service import Principal
 from dispatch.db.base import utcnow
 from dispatch.db.uow import UnitOfWork
 from dispatch.errors import InsufficientStock, Invalid, PaymentDeclined
+from dispatch.fraud.screening import OrderFacts, Screening, hold_reason, screen
 from dispatch.geocoding import Geocoder, GeocodingError
 from dispatch.orders.domain import OrderStatus, check_delivery_window, order_totals
 from dispatch.orders.history import record_status
@@ -168,16 +169,19 @@ def place_order(
     max_days_ahead: int = 30,
     now: datetime | None = None,
     providers: Callable | None = None,
+    screening: Screening | None = None,
 ) -> OrderRead:
-    """Create, reserve and authorise; raises 409 with the shortfall (kept as stockout
-    events), or 402 on decline."""
+    """Create, reserve, authorise and screen (when ``screening`` is given: a risky order
+    is kept ``on_hold``); raises 409 with the shortfall (kept as stockout events), or 402
+    on decline."""
     now = now or utcnow()
     check_delivery_window(cmd.window.start, cmd.window.end, now=now,
                           max_ahead=timedelta(days=max_days_ahead))
     lat, lon, address_text = locate(cmd, geocoder)
     try:
         return _place(uow, cmd, principal, (lat, lon, address_text), currency=currency,
-                      delivery_fee_minor=delivery_fee_minor, providers=providers)
+                      delivery_fee_minor=delivery_fee_minor, providers=providers,
+                      screening=screening, now=now)
     except InsufficientStock as refused:
         record_stockouts(uow.sibling(), refused.extra.get("shortfall", ()),
                          refused.extra.get("warehouse_id"), now)
@@ -186,7 +190,8 @@ def place_order(
 
 def _place(uow: UnitOfWork, cmd: OrderCreate, principal: Principal,
            located: tuple[float, float, str | None], *, currency: str,
-           delivery_fee_minor: int, providers: Callable | None) -> OrderRead:
+           delivery_fee_minor: int, providers: Callable | None,
+           screening: Screening | None, now: datetime) -> OrderRead:
     lat, lon, address_text = located
     needed = sum_lines([(line.sku, line.quantity) for line in cmd.lines])
     with uow:
@@ -222,13 +227,28 @@ def _place(uow: UnitOfWork, cmd: OrderCreate, principal: Principal,
                       actor_user_id=principal.user_id)
         if payment.status == PaymentStatus.DECLINED.value:
             return _declined(uow, order, payment, principal)
-        order.status = OrderStatus.CONFIRMED.value
-        record_status(db, order, OrderStatus.PLACED.value, OrderStatus.CONFIRMED.value,
+        risk = None
+        if screening is not None:
+            risk = screen(db, OrderFacts(
+                order.id, order.customer.id, order.customer.phone, cmd.payment.card_token,
+                order.total_minor, sum(needed.values()), lat, lon,
+                _billing(cmd)), screening, now)
+        held = risk is not None and risk.hold
+        order.status = (OrderStatus.ON_HOLD if held else OrderStatus.CONFIRMED).value
+        record_status(db, order, OrderStatus.PLACED.value, order.status,
+                      reason=hold_reason(risk) if held else None,
                       actor_user_id=principal.user_id)
         db.flush()
-        result = order_read(order, payment)
+        result = order_read(order, payment, risk)
         uow.commit()
         return result
+
+
+def _billing(cmd: OrderCreate) -> tuple[float, float] | None:
+    payment = cmd.payment
+    if payment.billing_lat is None or payment.billing_lon is None:
+        return None
+    return payment.billing_lat, payment.billing_lon
 
 
 def _declined(uow: UnitOfWork, order: Order, payment, principal: Principal):

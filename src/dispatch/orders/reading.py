@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 from dispatch.auth.roles import Role
 from dispatch.auth.service import Principal
 from dispatch.errors import NotFound
+from dispatch.fraud.models import FraudAssessment
+from dispatch.fraud.schemas import RiskRead
 from dispatch.orders.models import Order
 from dispatch.orders.schemas import CustomerRead, LineRead, OrderRead
 from dispatch.payments.models import Payment
@@ -20,11 +22,15 @@ def order_reads(db: Session, orders: Sequence[Order]) -> list[OrderRead]:
     """Response bodies for ``orders``, their payments fetched in one query."""
     ids = [order.id for order in orders]
     payments = {p.order_id: p for p in db.scalars(select(Payment).where(Payment.order_id.in_(ids)))}
-    return [order_read(order, payments.get(order.id)) for order in orders]
+    risks = {r.order_id: r for r in db.scalars(
+        select(FraudAssessment).where(FraudAssessment.order_id.in_(ids)))}
+    return [order_read(order, payments.get(order.id), risks.get(order.id)) for order in orders]
 
 
-def order_read(order: Order, payment: Payment | None) -> OrderRead:
-    """The response body for ``order`` and its ``payment`` (None before authorisation)."""
+def order_read(order: Order, payment: Payment | None,
+               risk: FraudAssessment | None = None) -> OrderRead:
+    """The response body for ``order``, its ``payment`` (None before authorisation) and
+    its fraud screening (None when not screened)."""
     return OrderRead(
         id=order.id,
         status=order.status,
@@ -58,6 +64,7 @@ def order_read(order: Order, payment: Payment | None) -> OrderRead:
         created_at=order.created_at,
         version=order.version,
         tracking_token=order.tracking_token,
+        risk=RiskRead.model_validate(risk) if risk is not None else None,
     )
 
 

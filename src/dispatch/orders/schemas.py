@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import EmailStr, Field, model_validator
 
 from dispatch.common.schemas import Command, Id, ReadModel
+from dispatch.fraud.schemas import RiskRead
 from dispatch.payments.schemas import PaymentCreate, PaymentRead
 
 SkuCode = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -127,6 +128,7 @@ class OrderRead(ReadModel):
     created_at: datetime
     version: int
     tracking_token: str = Field(description="the customer's key to GET /track/{token}")
+    risk: RiskRead | None = Field(None, description="fraud screening at placement")
 
 
 class OrderEventRead(ReadModel):

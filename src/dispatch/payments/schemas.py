@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from dispatch.common.schemas import Command, ReadModel
 from dispatch.payments.domain import PaymentMethod
@@ -17,6 +17,15 @@ class PaymentCreate(Command):
     card_token: str | None = Field(
         None, max_length=80, description="provider token such as tok_visa (sandbox)"
     )
+    billing_lat: float | None = Field(None, ge=-90, le=90, description=(
+        "where the card's bill goes, when the provider says (fraud screening)"))
+    billing_lon: float | None = Field(None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _billing_point(self) -> PaymentCreate:
+        if (self.billing_lat is None) != (self.billing_lon is None):
+            raise ValueError("give both billing_lat and billing_lon, or neither")
+        return self
 
 
 class RefundRequest(Command):

@@ -19,6 +19,7 @@ from dispatch.tracking.schemas import TrackingRead
 
 STATUS_LABELS = {
     "placed": "Order received",
+    "on_hold": "Order received, being checked",
     "confirmed": "Order confirmed",
     "picked": "Packed",
     "ready": "Packed, waiting for a driver",
