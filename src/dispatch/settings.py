@@ -125,6 +125,10 @@ class Settings(BaseSettings):
         5.0, ge=0, le=1440, description="keep each pending stop's ETA this often, for the "
         "ETA-error-by-lead KPI (0: keep none)"
     )
+    eta_bias_correction: bool = Field(
+        False, description="shift each ETA by the median error of past ETAs made as far "
+        "ahead (from eta_snapshots)"
+    )
     eta_window_min_minutes: float = Field(
         5.0, ge=0, description="half-width of an ETA window before any error is measured"
     )

@@ -15,11 +15,11 @@ from tests.support.routes import placed_order
 from tests.support.world import CASINO
 
 ELSEWHERE = (43.7290, 7.4150)
-NOW = datetime.now(UTC)
 
 
 def placement(**changes) -> Placement:
-    values = dict(at=NOW + timedelta(seconds=1), customer_id=None, phone=None,
+    """Placed a second from now (after the orders the test placed)."""
+    values = dict(at=datetime.now(UTC) + timedelta(seconds=1), customer_id=None, phone=None,
                   address_key=address_key(*ELSEWHERE), card_token=None, total_minor=1000,
                   units=1, lat=ELSEWHERE[0], lon=ELSEWHERE[1])
     return Placement(**{**values, **changes})
@@ -47,25 +47,26 @@ def test_the_history_forgets_orders_older_than_90_days(database, world):
     old = placed_order(database, world, email="a@example.com")
     with database.uow() as uow:
         uow.db.execute(update(Order).where(Order.id == old)
-                       .values(created_at=NOW - timedelta(days=91)))
+                       .values(created_at=datetime.now(UTC) - timedelta(days=91)))
         uow.commit()
     with database.read_uow() as uow:
         assert history_of(uow.db, placement(lat=CASINO[0], lon=CASINO[1])) == []
 
 
 def test_the_model_is_fitted_once_there_is_enough_history_and_then_kept(database, world):
+    now = datetime.now(UTC) + timedelta(seconds=1)
     clock = [0.0]
     models = AnomalyModels(refit_seconds=60, clock=lambda: clock[0])
     policy = ScreeningPolicy()
     for i in range(49):
         placed_order(database, world, (("OAT-MILK-1L", 1),), email=f"m{i}@example.com")
     with database.read_uow() as uow:
-        assert training_rows(uow.db, NOW, policy).shape == (49, len(FEATURE_NAMES))
-        assert models.model(uow.db, NOW, policy) is None  # fewer than 50 orders
+        assert training_rows(uow.db, now, policy).shape == (49, len(FEATURE_NAMES))
+        assert models.model(uow.db, now, policy) is None  # fewer than 50 orders
     placed_order(database, world, (("OAT-MILK-1L", 1),), email="m49@example.com")
     with database.read_uow() as uow:
-        assert models.model(uow.db, NOW, policy) is None  # still cached for a minute
+        assert models.model(uow.db, now, policy) is None  # still cached for a minute
         clock[0] = 61.0
-        fitted = models.model(uow.db, NOW, policy)
+        fitted = models.model(uow.db, now, policy)
         assert fitted is not None and fitted.n_features == len(FEATURE_NAMES)
-        assert models.model(uow.db, NOW, policy) is fitted
+        assert models.model(uow.db, now, policy) is fitted

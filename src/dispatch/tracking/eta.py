@@ -71,6 +71,8 @@ class EtaLimits:
     ``error_samples``: how many recent measured errors per warehouse shape the windows.
     ``sample_every``: how often a pending stop's ETA is kept as an ``EtaSnapshot`` (the
     ETA-error-by-lead KPI); zero keeps none.
+    ``correct_bias``: shift each ETA by the median error ETAs made as far ahead have had
+    (``ErrorProfile.bias``), never before the window opens or before now.
     """
 
     notify_change: timedelta = timedelta(minutes=10)
@@ -79,13 +81,15 @@ class EtaLimits:
     write_tolerance: timedelta = timedelta(seconds=10)
     error_samples: int = 500
     sample_every: timedelta = timedelta(minutes=5)
+    correct_bias: bool = False
 
     @classmethod
     def from_settings(cls, settings: Any) -> EtaLimits:
         """Limits from a ``dispatch.settings.Settings``."""
         return cls(notify_change=timedelta(minutes=settings.eta_notify_change_minutes),
                    window_min=timedelta(minutes=settings.eta_window_min_minutes),
-                   sample_every=timedelta(minutes=settings.eta_sample_minutes))
+                   sample_every=timedelta(minutes=settings.eta_sample_minutes),
+                   correct_bias=settings.eta_bias_correction)
 
     @property
     def window_policy(self) -> WindowPolicy:
@@ -192,7 +196,7 @@ def _retime(db: Session, loaded: LoadedRoute, now: datetime, limits: EtaLimits,
                                          speed_factor=route.speed_factor),
                               strict=True))
     profile = profiles.profile(db, route.warehouse_id, limits.window_policy,
-                               limits.error_samples)
+                               limits.error_samples, at=now, biases=limits.correct_bias)
     updated: list[int] = []
     for stop in remaining:
         if stop.status == ARRIVED:
@@ -200,6 +204,9 @@ def _retime(db: Session, loaded: LoadedRoute, now: datetime, limits: EtaLimits,
             low = high = eta
         else:
             eta = service_starts[stop.id]
+            if limits.correct_bias:
+                bias = profile.bias((eta - now).total_seconds())
+                eta = max(eta + timedelta(seconds=round(bias)), stop.window_start, now)
             half = timedelta(seconds=round(profile.half_width((eta - now).total_seconds())))
             low, high = eta - half, eta + half
         if _moved(stop, eta, low, high, limits.write_tolerance):

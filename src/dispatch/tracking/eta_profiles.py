@@ -1,7 +1,12 @@
-"""Measured ETA errors per warehouse, cached: they shape the ETA windows of every ping.
+"""Measured ETA errors per warehouse, cached: they shape the ETA windows of every ping,
+and their systematic part (bias by lead) can be taken out of the ETAs.
 
-Reading them on every ping would cost a query per ping, and they change slowly, so each
-process keeps a profile per warehouse for a minute (``ErrorProfiles``).
+Windows come from the error of the last ETA before each arrival; biases from every ETA
+kept in ``eta_snapshots`` (by how far ahead it was made), since an ETA shown half an hour
+ahead errs differently from one shown a minute ahead. Reading them on every ping would
+cost queries per ping, and they change slowly, so each process keeps a profile per
+warehouse for a minute of wall time and of data time (``ErrorProfiles``): the simulator
+runs a day in seconds and still sees its profiles move.
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -16,7 +23,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from dispatch.stoplists.models import DriverRoute, RouteStop
-from dispatch.tracking.eta_windows import ErrorProfile, ErrorSample, WindowPolicy, error_profile
+from dispatch.tracking.eta_windows import (
+    ErrorProfile,
+    ErrorSample,
+    WindowPolicy,
+    band_biases,
+    error_profile,
+)
+from dispatch.tracking.models import EtaSnapshot
+
+BIAS_SAMPLES_PER_WINDOW = 4
+"""Snapshots read per arrival sample: each stop is kept several times before it is reached."""
 
 
 def recent_error_samples(db: Session, warehouse_id: int, limit: int) -> list[ErrorSample]:
@@ -33,6 +50,27 @@ def recent_error_samples(db: Session, warehouse_id: int, limit: int) -> list[Err
     return [ErrorSample(error, lead) for error, lead in rows]
 
 
+def recent_snapshot_errors(db: Session, warehouse_id: int, limit: int) -> list[ErrorSample]:
+    """Errors of the ``limit`` most recent ETAs kept for stops since reached: when service
+    began (arrival, or the window's start) minus the ETA, and how long before that."""
+    rows = db.execute(
+        select(EtaSnapshot.eta, EtaSnapshot.made_at, RouteStop.arrived_at,
+               RouteStop.window_start)
+        .join(RouteStop, RouteStop.id == EtaSnapshot.stop_id)
+        .join(DriverRoute, DriverRoute.id == RouteStop.route_id)
+        .where(DriverRoute.warehouse_id == warehouse_id, RouteStop.arrived_at.is_not(None))
+        .order_by(EtaSnapshot.made_at.desc(), EtaSnapshot.id.desc())
+        .limit(limit)
+    ).all()
+    samples = []
+    for eta, made_at, arrived, opens in rows:
+        began = max(arrived, opens)
+        if made_at <= began:
+            samples.append(ErrorSample((began - eta).total_seconds(),
+                                       (began - made_at).total_seconds()))
+    return samples
+
+
 class ErrorProfiles:
     """Error profiles per database and warehouse, recomputed at most every ``ttl_seconds``.
 
@@ -45,23 +83,31 @@ class ErrorProfiles:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_seconds = ttl_seconds
         self.clock = clock
-        self._entries: WeakKeyDictionary[Engine, dict[Any, tuple[float, ErrorProfile]]] = (
-            WeakKeyDictionary())
+        self._entries: WeakKeyDictionary[
+            Engine, dict[Any, tuple[float, datetime | None, ErrorProfile]]] = WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def profile(self, db: Session, warehouse_id: int, policy: WindowPolicy,
-                samples: int) -> ErrorProfile:
+                samples: int, *, at: datetime | None = None,
+                biases: bool = False) -> ErrorProfile:
+        """The warehouse's profile as of data time ``at`` (for the TTL), with biases
+        measured when ``biases`` (one more query per refresh)."""
         bind = db.get_bind()
         engine = bind if isinstance(bind, Engine) else bind.engine
-        key = (warehouse_id, policy, samples)
+        key = (warehouse_id, policy, samples, biases)
         now = self.clock()
         with self._lock:
             cached = self._entries.get(engine, {}).get(key)
-        if cached is not None and now - cached[0] < self.ttl_seconds:
-            return cached[1]
+        if cached is not None and now - cached[0] < self.ttl_seconds and (
+                at is None or cached[1] is None
+                or abs((at - cached[1]).total_seconds()) < self.ttl_seconds):
+            return cached[2]
         profile = error_profile(recent_error_samples(db, warehouse_id, samples), policy)
+        if biases:
+            measured = recent_snapshot_errors(db, warehouse_id, samples * BIAS_SAMPLES_PER_WINDOW)
+            profile = replace(profile, biases=band_biases(measured, policy))
         with self._lock:
-            self._entries.setdefault(engine, {})[key] = (now, profile)
+            self._entries.setdefault(engine, {})[key] = (now, at, profile)
         return profile
 
     def clear(self) -> None:

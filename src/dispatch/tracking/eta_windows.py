@@ -90,15 +90,22 @@ def _prior_lead(bands: Sequence[float], index: int) -> float:
 
 @dataclass(frozen=True)
 class ErrorProfile:
-    """Window half-width (seconds) per lead band, non-decreasing, never below the minimum."""
+    """Window half-width (seconds) per lead band, non-decreasing, never below the minimum;
+    and the systematic error (bias, seconds, positive: later than estimated) per band,
+    zero where too few were measured."""
 
     half_widths: tuple[float, ...]
     bands: tuple[float, ...] = LEAD_BANDS
     samples: int = 0
+    biases: tuple[float, ...] | None = None
 
     def half_width(self, lead: float) -> float:
         """Half-width for an estimate made ``lead`` seconds before the arrival."""
         return self.half_widths[band_of(lead, self.bands)]
+
+    def bias(self, lead: float) -> float:
+        """The error estimates made ``lead`` seconds ahead have had, typically."""
+        return self.biases[band_of(lead, self.bands)] if self.biases else 0.0
 
 
 def error_profile(samples: Iterable[ErrorSample], policy: WindowPolicy = WindowPolicy()
@@ -123,3 +130,16 @@ def error_profile(samples: Iterable[ErrorSample], policy: WindowPolicy = WindowP
         floor = max(floor, width)
         widths.append(floor)
     return ErrorProfile(tuple(widths), tuple(policy.bands), count)
+
+
+def band_biases(samples: Iterable[ErrorSample], policy: WindowPolicy = WindowPolicy()
+                ) -> tuple[float, ...]:
+    """Per band, the median signed error when measured ``policy.min_samples`` times or
+    more, else 0: the median, so a few wild arrivals (a driver's break) do not shift
+    every ETA."""
+    by_band: list[list[float]] = [[] for _ in policy.bands]
+    for sample in samples:
+        if math.isfinite(sample.error) and math.isfinite(sample.lead):
+            by_band[band_of(sample.lead, policy.bands)].append(sample.error)
+    return tuple(quantile(errors, 0.5) if len(errors) >= policy.min_samples else 0.0
+                 for errors in by_band)
