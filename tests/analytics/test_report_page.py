@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dispatch.analytics.report_page import report_html
+from dispatch.analytics.report_page import report_page
 from dispatch.analytics.schemas import PeriodQuery
 from dispatch.analytics.zones import zone_of
 from tests.analytics.kpi_support import drive_a_route
@@ -26,7 +26,9 @@ def page(database, world) -> str:
     t0, _ = drive_a_route(database, world)
     query = PeriodQuery(start=t0.date() - timedelta(days=1), end=datetime.now(UTC).date(),
                      zone_precision=7)
-    return report_html(database.read_uow(), query, now=datetime.now(UTC), currency="EUR")
+    made = report_page(database.read_uow(), query, now=datetime.now(UTC), currency="EUR")
+    assert made.by_day.overall.orders == 3
+    return made.html
 
 
 def test_the_report_leads_with_the_figures_and_charts(page):

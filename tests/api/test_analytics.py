@@ -80,3 +80,10 @@ def test_kpi_parameters_are_checked_and_named(client, world):
                                         "zone_precision": 12})
     assert client.get("/analytics/kpis", params={"from": "2026-11-02", "to": "2026-11-02"},
                       headers=world.auth("driver")).status_code == 403
+
+
+def test_a_period_outside_the_days_a_service_can_have_recorded_is_refused(client, world):
+    response = client.get("/analytics/time-lost", params={"from": "0001-01-01",
+                                                          "to": "0002-01-01"},
+                          headers=world.auth("dispatcher"))
+    assert response.status_code == 422 and "from" in response.text

@@ -77,9 +77,11 @@ def test_a_batch_refreshes_each_route_once_from_the_newest_position(database, wo
     assert sum(s.lstrip().startswith("insert into driver_pings") for s in lowered) == 1
     assert sum("from driver_routes" in s for s in lowered) == 1
     # BEGIN, 3 for the pings and positions (+1 new), 4 for ETAs, 1 for the ETA snapshots
-    # (due: the last were kept 5 minutes before)
+    # (due: the last were kept 5 minutes before), 1 for the error profile (re-read: the
+    # data clock moved 5 minutes since it was read).
     assert sum(s.lstrip().startswith("insert into eta_snapshots") for s in lowered) == 1
-    assert len(seen) <= 10, seen
+    assert sum("eta_error_seconds is not null" in s for s in lowered) == 1
+    assert len(seen) <= 11, seen
 
 
 @pytest.fixture

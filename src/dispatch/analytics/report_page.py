@@ -21,7 +21,7 @@ from dispatch.analytics.kpi_report import period
 from dispatch.analytics.kpi_rows import load_facts
 from dispatch.analytics.kpis import Kpis, grouped, kpis
 from dispatch.analytics.period_map import period_map
-from dispatch.analytics.schemas import PeriodQuery
+from dispatch.analytics.schemas import KpiGroupRead, KpiReportRead, PeriodQuery
 from dispatch.analytics.stop_visits import stop_visits
 from dispatch.analytics.time_lost import TimeLost, time_lost, worst_routes
 from dispatch.db.uow import UnitOfWork
@@ -49,9 +49,16 @@ def _environment() -> Environment:
     return env
 
 
-def report_html(uow: UnitOfWork, query: PeriodQuery, *, now: datetime, currency: str) -> str:
+@dataclass(frozen=True)
+class ReportPage:
+    html: str
+    by_day: KpiReportRead  # the same figures, grouped by day (for JSON)
+
+
+def report_page(uow: UnitOfWork, query: PeriodQuery, *, now: datetime,
+                currency: str) -> ReportPage:
     """The whole report page for ``query``'s period (its ``group_by`` is ignored: the
-    report shows every grouping)."""
+    report shows every grouping), read from the database once."""
     start, end = period(query)
     with uow:
         db = uow.db
@@ -67,7 +74,7 @@ def report_html(uow: UnitOfWork, query: PeriodQuery, *, now: datetime, currency:
                    key=lambda r: (r.kpis.on_time_rate if r.kpis.on_time_rate is not None
                                   else 2.0, -r.kpis.orders))
     lost = time_lost(visits)
-    return _environment().get_template("kpi_report.html").render(
+    html = _environment().get_template("kpi_report.html").render(
         lost=lost, worst_routes=[(drivers.get(r.driver, str(r.driver)), r)
                                  for r in worst_routes(visits, WORST_ROUTES)],
         query=query, now=now, currency=currency, overall=overall,
@@ -77,6 +84,10 @@ def report_html(uow: UnitOfWork, query: PeriodQuery, *, now: datetime, currency:
         warehouses=[Row(warehouses.get(k, str(k)), v) for k, v in by["warehouse"]],
         zones=zones[:WORST_ZONES], min_zone_orders=MIN_ZONE_ORDERS,
         map_html=fmap.get_root().render())
+    by_day = KpiReportRead(start=query.start, end=query.end, group_by="day", currency=currency,
+                           overall=overall, groups=[KpiGroupRead(key=str(k), label=str(k), kpis=v)
+                                                    for k, v in by["day"]])
+    return ReportPage(html, by_day)
 
 
 def _charts(overall: Kpis, lost: TimeLost, days, drivers: list[Row],

@@ -74,14 +74,20 @@ class CustomersRead(BaseModel):
     cohorts: list[CohortRead]
 
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+"""Days a report can cover: any the service can have recorded, with room to compute."""
+
+
 class PeriodQuery(Command):
     """A period of whole UTC days, ``from`` to ``to`` inclusive, and how to group it
     (KPIs, time lost)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
 
-    start: date = Field(alias="from", description="first day (UTC) of the period")
-    end: date = Field(alias="to", description="last day (UTC) of the period, included")
+    start: date = Field(alias="from", ge=FIRST_DAY, le=LAST_DAY,
+                        description="first day (UTC) of the period")
+    end: date = Field(alias="to", ge=FIRST_DAY, le=LAST_DAY,
+                      description="last day (UTC) of the period, included")
     group_by: Literal["day", "driver", "warehouse", "zone"] | None = None
     zone_precision: int = Field(
         DEFAULT_PRECISION, ge=4, le=8,

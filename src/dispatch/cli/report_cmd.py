@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -16,6 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dispatch.errors import DomainError
 from dispatch.settings import Settings
+
+if TYPE_CHECKING:
+    from dispatch.analytics.schemas import KpiReportRead
 
 console = Console()
 
@@ -33,23 +36,21 @@ def report_command(
         "--url", help="database URL (default: DISPATCH_DATABASE_URL)")] = None,
 ) -> None:
     """Report the KPIs of the days --from to --to."""
-    from dispatch.analytics.kpi_report import kpi_report
-    from dispatch.analytics.report_page import report_html
+    from dispatch.analytics.report_page import report_page
     from dispatch.analytics.schemas import PeriodQuery
     from dispatch.db.database import Database
 
     settings = Settings(database_url=url) if url else Settings()
     try:
-        query = PeriodQuery(start=start.date(), end=end.date(), group_by="day",
-                         zone_precision=zone_precision)
+        query = PeriodQuery(start=start.date(), end=end.date(),
+                            zone_precision=zone_precision)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ValueError(f"{first['loc'][-1]}: {first['msg']}") from None
     database = Database.from_settings(settings)
-    now = datetime.now(UTC)
     try:
-        report = kpi_report(database.read_uow(), query, now=now, currency=settings.currency)
-        page = report_html(database.read_uow(), query, now=now, currency=settings.currency)
+        page = report_page(database.read_uow(), query, now=datetime.now(UTC),
+                           currency=settings.currency)
     except DomainError as exc:
         raise ValueError(f"{exc.field}: {exc.detail}" if exc.field else exc.detail) from None
     except SQLAlchemyError as exc:
@@ -59,16 +60,16 @@ def report_command(
     finally:
         database.dispose()
     html.parent.mkdir(parents=True, exist_ok=True)
-    html.write_text(page, encoding="utf-8")
+    html.write_text(page.html, encoding="utf-8")
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(report.model_dump_json(by_alias=True, indent=2) + "\n")
-    console.print(_headline(report))
+        json_out.write_text(page.by_day.model_dump_json(by_alias=True, indent=2) + "\n")
+    console.print(_headline(page.by_day))
     console.print(f"report: [bold]{html}[/]" + (f", JSON: [bold]{json_out}[/]"
                                                  if json_out else ""))
 
 
-def _headline(report) -> Table:
+def _headline(report: KpiReportRead) -> Table:
     k = report.overall
     table = Table(title=f"KPIs {report.start} to {report.end}")
     table.add_column("figure")
