@@ -31,6 +31,7 @@ from dispatch.stoplists import departure, events, reading
 from dispatch.stoplists.domain import FailureReason
 from dispatch.stoplists.models import DriverRoute, RouteStop
 from dispatch.stoplists.schemas import ArrivedIn, CompletedIn, FailedIn, StopRead
+from dispatch.tracking.eta import EtaLimits
 from dispatch.tracking.locations import PingIn, record_ping
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,11 @@ class Fleet:
 
     def __init__(self, database: Database, operation: Operation, agenda: Agenda,
                  behaviour: Behaviour, depots: dict[str, tuple[float, float]], *,
-                 travel: LegSource | None = None) -> None:
+                 travel: LegSource | None = None, eta_limits: EtaLimits | None = None) -> None:
         self.database = database
+        # The ETA engine's settings, as the service's ping and stop-event endpoints use them.
+        self.eta_limits = eta_limits
+        self.stop_rules = events.StopRules(eta_limits=eta_limits)
         self.travel = travel or StraightLegs()  # great-circle legs, or a road network's
         self.agenda = agenda
         self.behaviour = behaviour
@@ -115,7 +119,7 @@ class Fleet:
         if route is not None and route.departed_at is None:
             try:
                 departure.depart(self.database.uow(), state.driver.principal,
-                                 now=self.agenda.now)
+                                 now=self.agenda.now, eta_limits=self.eta_limits)
             except DomainError as error:
                 log.warning("%s could not depart: %s", state.driver.name, error.detail)
         self._next(state)
@@ -160,7 +164,7 @@ class Fleet:
         try:
             record_ping(self.database.uow(), state.driver.id,
                         PingIn(lat=where[0], lon=where[1], timestamp=self.agenda.now),
-                        now=self.agenda.now)
+                        now=self.agenda.now, eta_limits=self.eta_limits)
         except DomainError as error:
             log.warning("ping of %s refused: %s", state.driver.name, error.detail)
 
@@ -176,7 +180,8 @@ class Fleet:
         principal, now = state.driver.principal, self.agenda.now
         try:
             events.arrive(self.database.uow(), principal, stop.id,
-                          ArrivedIn(at=now, lat=stop.lat, lon=stop.lon), now=now)
+                          ArrivedIn(at=now, lat=stop.lat, lon=stop.lon), now=now,
+                          rules=self.stop_rules)
         except DomainError as error:  # the stop left the route (a re-plan): go on
             log.info("%s skips stop %s: %s", state.driver.name, stop.id, error.detail)
             state.skipped.add(stop.id)
@@ -192,11 +197,13 @@ class Fleet:
         try:
             if self.behaviour.not_home():  # a pickup failed is planned again, too
                 events.fail(self.database.uow(), principal, stop.id,
-                            FailedIn(reason=FailureReason.NOT_HOME, at=now), now=now)
+                            FailedIn(reason=FailureReason.NOT_HOME, at=now), now=now,
+                            rules=self.stop_rules)
             else:
                 name = stop.customer.name if stop.customer else "Customer"
                 events.complete(self.database.uow(), principal, stop.id,
-                                CompletedIn(recipient_name=name, at=now), now=now)
+                                CompletedIn(recipient_name=name, at=now), now=now,
+                                rules=self.stop_rules)
                 if stop.kind == "delivery":
                     self.returns.delivered(stop.order_id)
         except DomainError as error:

@@ -31,6 +31,7 @@ from dispatch.sim.drivers import Fleet
 from dispatch.sim.roads import RoadTravel
 from dispatch.sim.setup import Operation, seed_operation
 from dispatch.stoplists.models import DriverRoute, RouteStop
+from dispatch.tracking.eta import EtaLimits
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,8 @@ def simulate(database: Database, scenario: Scenario, options: SimOptions = SimOp
         behaviour = Behaviour(scenario, options.seed)
         depots = {d.id: (d.lat, d.lon) for d in scenario.depots}
         fleet = Fleet(database, operation, agenda, behaviour, depots,
-                      travel=roads.legs if roads is not None else None)
+                      travel=roads.legs if roads is not None else None,
+                      eta_limits=EtaLimits.from_settings(settings))
         run = DayRun(scenario, options, database, operation, fleet, day_start, start, end,
                      roads=roads)
         depot_of = {wid: depot for depot, wid in operation.warehouses.items()}
