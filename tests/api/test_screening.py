@@ -28,7 +28,7 @@ def place(client, world, body) -> dict:
 
 def card_burst(client, world) -> list[dict]:
     """Four orders on one card within a minute, by four new customers to four doors."""
-    return [place(client, world, order_body(card="tok_visa", email=f"c{i}@example.com",
+    return [place(client, world, order_body(card="tok_visa_burst", email=f"c{i}@example.com",
                                             where=where))
             for i, where in enumerate(SPOTS)]
 
@@ -84,6 +84,15 @@ def test_only_held_orders_are_approved_or_rejected(client, world):
         r = client.post(f"/orders/{confirmed['id']}/{action}", json=body,
                         headers=world.auth("dispatcher"))
         assert r.status_code == 409 and r.json()["field"] == "order_id"
+
+
+def test_the_sandboxs_shared_test_tokens_identify_no_card(client, world):
+    """Every test customer pays with tok_visa: four of them are no burst on one card."""
+    orders = [place(client, world, order_body(card="tok_visa", email=f"c{i}@example.com",
+                                              where=where))
+              for i, where in enumerate(SPOTS)]
+    assert orders[3]["status"] == "confirmed"
+    assert "velocity_card" not in {r["code"] for r in orders[3]["risk"]["reasons"]}
 
 
 def test_a_new_customer_with_a_big_basket_billed_far_away_is_held(client, world):

@@ -65,6 +65,9 @@ def test_cash_follow_ups_approve_deterministically():
         ("tok_chargeDeclinedInsufficientFunds", False, "insufficient_funds"),
         ("tok_chargeDeclinedExpiredCard", False, "expired_card"),
         ("tok_somethingElse_42", False, "unknown_token"),
+        ("tok_visa_alice1", True, None),  # a test card of its own
+        ("tok_amex_b", True, None),
+        ("tok_chargeDeclined_x", False, "unknown_token"),
     ],
 )
 def test_sandbox_tokens(token, approved, code):

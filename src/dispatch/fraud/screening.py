@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.fraud.model_cache import MODELS, AnomalyModels
 from dispatch.fraud.models import FraudAssessment
-from dispatch.fraud.records import address_key, history_of
+from dispatch.fraud.records import address_key, card_identity, history_of
 from dispatch.fraud.scoring import combine
 from dispatch.fraud.signals import Placement, ScreeningPolicy, features, signals
 
@@ -59,7 +59,7 @@ def screen(db: Session, order: OrderFacts, screening: Screening,
     with no earlier order is screened as new (``Placement.customer_id`` None)."""
     placement = Placement(
         at=now, customer_id=order.customer_id, phone=order.phone,
-        address_key=address_key(order.lat, order.lon), card_token=order.card_token,
+        address_key=address_key(order.lat, order.lon), card_token=card_identity(order.card_token),
         total_minor=order.total_minor, units=order.units, lat=order.lat, lon=order.lon,
         billing_lat=order.billing[0] if order.billing else None,
         billing_lon=order.billing[1] if order.billing else None)

@@ -115,14 +115,20 @@ TEST_CARD_TOKENS: Mapping[str, str | None] = MappingProxyType(
         "tok_chargeDeclinedExpiredCard": "expired_card",
     }
 )
-"""Sandbox test tokens and the decline code each produces (``None`` approves)."""
+"""Sandbox test tokens and the decline code each produces (``None`` approves). Every
+test customer shares them, so they say nothing about which card paid."""
+
+TEST_CARD_OF_ITS_OWN = re.compile(r"^(tok_visa|tok_mastercard|tok_amex)_[A-Za-z0-9]{1,40}$")
+"""``tok_visa_<id>``: a test card of its own that approves like ``tok_visa``, for tests
+and demos of what tells cards apart (fraud screening's card velocity)."""
 
 
 class SandboxCardGateway:
     """TEST card gateway: deterministic answers to fixed tokens; never use in production.
 
     Same inputs give the same outputs, which is how it honours idempotency keys.
-    Well-formed tokens it does not know decline with ``unknown_token``.
+    ``tok_visa_<id>`` (and mastercard, amex) answer as their shared token does; other
+    well-formed tokens it does not know decline with ``unknown_token``.
     """
 
     name = "sandbox_card"
@@ -139,6 +145,8 @@ class SandboxCardGateway:
             )
         _require_key(idempotency_key)
         reference = "sbx_" + _digest("authorise" + idempotency_key)
+        own = TEST_CARD_OF_ITS_OWN.fullmatch(token)
+        token = own.group(1) if own else token
         if token not in TEST_CARD_TOKENS:
             return ProviderResult(False, reference, "unknown_token")
         code = TEST_CARD_TOKENS[token]
