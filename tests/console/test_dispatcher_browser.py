@@ -12,11 +12,15 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from dispatch.db.database import Database
+from dispatch.fraud.screening import Screening
+from dispatch.orders.placement import place_order
+from dispatch.orders.schemas import OrderCreate
 from tests.concurrency.conftest import start_uvicorn, stop_uvicorn
 from tests.planning.plans_support import on_shift
 from tests.support import browser
 from tests.support.routes import ready_order
-from tests.support.world import CASINO, MONACO, World, seed_world
+from tests.support.world import CASINO, MONACO, World, order_body, seed_world
 from tests.tracking.test_eta import FONTVIEILLE, LARVOTTO
 
 pytestmark = pytest.mark.skipif(browser.missing() is not None,
@@ -29,6 +33,7 @@ ORDERS = (CASINO, LARVOTTO, FONTVIEILLE, MONACO)
 class Site:
     base_url: str
     world: World
+    database: Database
 
 
 @pytest.fixture
@@ -45,7 +50,7 @@ def site(sqlite_template, tmp_path) -> Iterator[Site]:
                                                  "DISPATCH_WAVE_SCHEDULER_ENABLED": "false",
                                                  "DISPATCH_PLAN_TIME_LIMIT_DEFAULT": "1"})
     ping(base_url, world, MONACO)
-    yield Site(base_url, world)
+    yield Site(base_url, world, database)
     stop_uvicorn(process)
     database.dispose()
 
@@ -118,3 +123,32 @@ def test_a_wrong_token_is_told_and_nothing_loads(site):
         page.wait_for_selector("#login-error:has-text('dispatcher')")
         assert page.locator(".dsp-depot").count() == 0
         assert watch.outside_requests == []
+
+
+def held_order(site: Site) -> int:
+    """Four orders on one card within a minute, screened: the fourth is held (others may
+    be too: the site's ready orders share their phone and doors)."""
+    for i, where in enumerate(ORDERS):
+        order = place_order(site.database.uow(), OrderCreate.model_validate(
+            order_body(card="tok_visa_burst", email=f"h{i}@example.com", where=where)),
+            site.world.principals["dispatcher"], geocoder=None, currency="EUR",
+            delivery_fee_minor=350, screening=Screening(models=None))
+    assert order.status == "on_hold"
+    return order.id
+
+
+def test_a_held_order_is_shown_with_its_reasons_and_approved(site):
+    order_id = held_order(site)
+    with browser.browser_page() as (page, watch):
+        sign_in(page, site)
+        hold = page.locator(f"#holds li.hold[data-order-id='{order_id}']")
+        hold.wait_for()
+        assert "4 orders on this card" in hold.inner_text()
+        hold.locator("button.approve").click()
+        page.wait_for_selector(f"#status:has-text('Order {order_id} approved')")
+        wait_until(lambda: hold.count() == 0, what="the approved order to leave the list")
+        assert watch.console_errors == [] and watch.outside_requests == []
+    response = httpx.get(f"{site.base_url}/orders/{order_id}",
+                         headers=site.world.auth("admin"), timeout=10)
+    assert response.json()["status"] == "confirmed"
+    assert response.json()["risk"]["decision"] == "approved"

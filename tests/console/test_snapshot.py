@@ -60,3 +60,22 @@ def test_a_large_day_is_cut_at_the_limit_and_says_so(database, world):
         ready_order(database, world, where=CASINO, email=f"c{i}@example.com")
     snap = snapshot(database.uow(), max_orders=2)
     assert len(snap.orders) == 2 and snap.orders_truncated
+
+
+def test_orders_held_by_fraud_screening_are_listed_with_their_reasons(database, world):
+    from dispatch.fraud.screening import Screening
+    from dispatch.orders.placement import place_order
+    from dispatch.orders.schemas import OrderCreate
+    from tests.support.world import order_body
+
+    spots = [CASINO, LARVOTTO, MONACO, (43.7290, 7.4150)]
+    for i, where in enumerate(spots):
+        placed = place_order(database.uow(), OrderCreate.model_validate(
+            order_body(card="tok_visa_card1", email=f"h{i}@example.com", where=where)),
+            world.principals["dispatcher"], geocoder=None, currency="EUR",
+            delivery_fee_minor=350, screening=Screening(models=None))
+    [hold] = snapshot(database.uow()).holds
+    assert (hold.id, hold.customer, hold.total_minor) == (placed.id, "Marie Curie",
+                                                          placed.total_minor)
+    assert hold.score >= 0.6 and hold.reasons[0].startswith("4 orders on this card")
+    assert snapshot(database.uow(), warehouse_id=world.warehouses["NCE"]).holds == []

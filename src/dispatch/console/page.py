@@ -72,7 +72,7 @@ def static_file(name: str) -> tuple[str, str] | None:
         return leaflet_js(), STATIC_TYPES[".js"]
     if name == "leaflet.css":
         return leaflet_css(), STATIC_TYPES[".css"]
-    if name not in {"dispatcher.js", "dispatcher.css"}:
+    if name not in {"dispatcher.js", "holds.js", "dispatcher.css"}:
         return None
     content = resources.files("dispatch.console").joinpath("static", name).read_text("utf-8")
     return content, STATIC_TYPES[name[name.rindex("."):]]

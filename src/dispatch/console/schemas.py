@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import Field
+
 from dispatch.common.schemas import ReadModel
 
 
@@ -24,6 +26,18 @@ class ConsoleOrder(ReadModel):
     driver_id: int | None
     window_start: datetime
     window_end: datetime
+
+
+class ConsoleHold(ReadModel):
+    """An order fraud screening holds for review, with why."""
+
+    id: int
+    customer: str
+    total_minor: int
+    currency: str
+    score: float
+    reasons: list[str]
+    created_at: datetime
 
 
 class ConsolePosition(ReadModel):
@@ -85,3 +99,5 @@ class ConsoleSnapshot(ReadModel):
     drivers: list[ConsoleDriver]
     routes: list[ConsoleRoute]
     orders_truncated: bool
+    holds: list[ConsoleHold] = Field(
+        default_factory=list, description="orders held by fraud screening, oldest first")

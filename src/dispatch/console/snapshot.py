@@ -1,5 +1,6 @@
 """One read of everything the dispatcher map shows: warehouses, open and recent orders,
-drivers where they are, and the active routes with their stops and KPIs.
+drivers where they are, the active routes with their stops and KPIs, and the orders
+waiting on a fraud review.
 
 The page polls this after every change it hears of on the event stream, so it is a
 handful of column reads in one read-only unit of work, bounded by ``max_orders``.
@@ -14,6 +15,7 @@ from sqlalchemy import and_, or_, select
 
 from dispatch.console.schemas import (
     ConsoleDriver,
+    ConsoleHold,
     ConsoleOrder,
     ConsolePosition,
     ConsoleRoute,
@@ -25,8 +27,9 @@ from dispatch.console.schemas import (
 from dispatch.db.base import utcnow
 from dispatch.db.uow import UnitOfWork
 from dispatch.fleet.models import Driver, DriverShift
+from dispatch.fraud.models import FraudAssessment
 from dispatch.orders.domain import OrderStatus
-from dispatch.orders.models import Order
+from dispatch.orders.models import Customer, Order
 from dispatch.stock.models import Warehouse
 from dispatch.stoplists.models import DriverRoute, RouteStop
 from dispatch.tracking.models import DriverPosition
@@ -35,6 +38,7 @@ RECENT = timedelta(hours=12)
 """Delivered, failed and cancelled orders stay on the map this long."""
 ENDED = (OrderStatus.DELIVERED.value, OrderStatus.CANCELLED.value)
 OPEN_STOP = ("pending", "arrived")
+MAX_HOLDS = 200
 
 
 def snapshot(uow: UnitOfWork, *, warehouse_id: int | None = None, max_orders: int = 5000,
@@ -71,6 +75,7 @@ def snapshot(uow: UnitOfWork, *, warehouse_id: int | None = None, max_orders: in
                                                 DriverShift.ends_at > now)))
         routes = db.scalars(routes_query.order_by(DriverRoute.id)).all()
         stops = _stops_by_route(db, [route.id for route in routes], now)
+        holds = _holds(db, warehouse_id)
         return ConsoleSnapshot(
             at=now,
             warehouses=[ConsoleWarehouse.model_validate(w, from_attributes=True)
@@ -84,7 +89,23 @@ def snapshot(uow: UnitOfWork, *, warehouse_id: int | None = None, max_orders: in
                 position=(ConsolePosition(lat=d.lat, lon=d.lon, recorded_at=d.recorded_at)
                           if d.lat is not None else None)) for d in drivers],
             routes=[_route(route, stops.get(route.id, [])) for route in routes],
+            holds=holds,
         )
+
+
+def _holds(db, warehouse_id: int | None) -> list[ConsoleHold]:
+    """Orders waiting on a fraud review (at most ``MAX_HOLDS``), oldest first."""
+    query = (select(Order.id, Customer.name, Order.total_minor, Order.currency,
+                    FraudAssessment.score, FraudAssessment.reasons, Order.created_at)
+             .join(Customer, Customer.id == Order.customer_id)
+             .join(FraudAssessment, FraudAssessment.order_id == Order.id)
+             .where(Order.status == OrderStatus.ON_HOLD.value)
+             .order_by(Order.created_at, Order.id).limit(MAX_HOLDS))
+    if warehouse_id is not None:
+        query = query.where(Order.warehouse_id == warehouse_id)
+    return [ConsoleHold(id=o_id, customer=name, total_minor=total, currency=currency,
+                        score=score, reasons=[r["detail"] for r in reasons], created_at=at)
+            for o_id, name, total, currency, score, reasons, at in db.execute(query)]
 
 
 def _stops_by_route(db, route_ids: list[int], now: datetime) -> dict[int, list[ConsoleStop]]:

@@ -9,6 +9,7 @@ class EventType(StrEnum):
     """Names are ``resource.what_happened``; payloads carry ids, never secrets."""
 
     ORDER_CONFIRMED = "order.confirmed"
+    ORDER_ON_HOLD = "order.on_hold"  # held by fraud screening, for review
     ORDER_READY = "order.ready"
     ORDER_PLANNED = "order.planned"
     ORDER_OUT_FOR_DELIVERY = "order.out_for_delivery"
@@ -30,6 +31,7 @@ class EventType(StrEnum):
 
 ORDER_STATUS_EVENTS = {
     "confirmed": EventType.ORDER_CONFIRMED,
+    "on_hold": EventType.ORDER_ON_HOLD,
     "ready": EventType.ORDER_READY,
     "planned": EventType.ORDER_PLANNED,
     "out_for_delivery": EventType.ORDER_OUT_FOR_DELIVERY,

@@ -274,7 +274,13 @@
   async function refresh() {
     state.snapshot = await api("/console/snapshot" + warehouseQuery());
     draw();
+    drawHolds();
     drawWaves().catch((e) => say(e.message, true));
+  }
+
+  function drawHolds() {
+    window.DispatchHolds.draw($("holds"), state.snapshot.holds || [], api,
+      (message, isError) => { say(message, isError); refreshSoon(); });
   }
 
   function refreshSoon() {
@@ -395,6 +401,7 @@
     select.replaceChildren(new Option("All warehouses", ""));
     state.snapshot.warehouses.forEach((w) => select.appendChild(new Option(w.name, w.id)));
     draw();
+    drawHolds();
     drawPlanPanel();
     await drawWaves();
     follow();
