@@ -62,8 +62,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ping_writer.start()
         app.state.ping_writer = ping_writer
         app.state.geocoder = geocoder_for(settings, db) if settings.geocoder != "none" else None
-        if settings.plan_recovery_on_start:
-            _recover_plans(db)
+        if settings.plan_recovery_on_start and not settings.broker_url:
+            _recover_plans(db)  # on workers, queued plans outlive this process
         # The outbox relay (webhooks, customer notifications) in the background; tests
         # turn it off and call ``relay_once`` themselves.
         relay = RelayThread(db, settings) if settings.relay_enabled else None

@@ -73,6 +73,14 @@ class Settings(BaseSettings):
         0.0, ge=0, le=600, description="time at the door added per kilogram handed over or "
         "collected (heavy grocery baskets take longer)"
     )
+    broker_url: str | None = Field(
+        None, description="Celery broker (redis://host:6379/0): plans are solved by "
+        "`dispatch worker` processes; unset, by the API process itself"
+    )
+    broker_visibility_timeout_seconds: float = Field(
+        900.0, ge=10, le=86400, description="a task whose worker vanished is handed out "
+        "again after this long; keep it above the longest plan search"
+    )
     plan_recovery_on_start: bool = Field(
         True, description="at start-up, fail plans left queued or running by a stopped "
         "process; turn off while several API processes share one database (issue 7)"

@@ -24,7 +24,7 @@ def test_db_upgrade_creates_the_sqlite_file(tmp_path, clean_env):
     """`dispatch db upgrade` on a fresh directory migrates ./dispatch.db to head."""
     result = dispatch("db", "upgrade", cwd=tmp_path, env=clean_env)
     assert result.returncode == 0, result.stderr
-    assert "revision 0007" in result.stdout
+    assert "revision 0008" in result.stdout
     tables = {r[0] for r in sqlite3.connect(tmp_path / "dispatch.db").execute(
         "select name from sqlite_master where type='table'")}
     assert {"orders", "stock_movements", "users"} <= tables
@@ -92,3 +92,9 @@ def test_demo_with_a_missing_scenario_is_a_one_line_error(tmp_path, clean_env):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "nowhere.yaml" in result.stderr
     assert not (tmp_path / "dispatch.db").exists()
+
+
+def test_a_worker_without_a_broker_is_a_one_line_error(tmp_path, clean_env):
+    result = dispatch("worker", cwd=tmp_path, env={**clean_env, "DISPATCH_BROKER_URL": ""})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "DISPATCH_BROKER_URL is not set" in result.stderr

@@ -11,7 +11,7 @@ from dispatch.db.engine import make_engine
 from dispatch.db.migrate import MIGRATIONS_DIR, alembic_config, current_revision, downgrade, upgrade
 from dispatch.db.registry import metadata
 
-HEAD = "0007"
+HEAD = "0008"
 
 
 def _differences(connection):

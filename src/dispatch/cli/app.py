@@ -15,6 +15,7 @@ from dispatch.cli import (
     simulate_cmd,
     solve_cmd,
     wave_cmd,
+    worker_cmd,
 )
 
 app = typer.Typer(help="Delivery routing and dispatch.", no_args_is_help=True,
@@ -29,6 +30,7 @@ app.command("demo")(service_cmds.demo_command)
 app.command("relay")(relay_cmd.relay_command)
 app.command("simulate")(simulate_cmd.simulate_command)
 app.command("report")(report_cmd.report_command)
+app.command("worker")(worker_cmd.worker_command)
 
 
 def main() -> None:

@@ -26,6 +26,10 @@ class Plan(Base):
     origin_at: Mapped[datetime] = mapped_column(UTCDateTime())
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What a worker process needs to solve it (the inputs and search parameters), kept
+    # when plans are solved on Celery workers; ``attempts`` counts the workers that began.
+    job: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     diff: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     requested_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -8,7 +8,8 @@ plan in flight never gets another automatic wave. Two rules find them:
   created before this process started belonged to a process that has gone. This is only
   true while one API process uses the database: a second process starting next to a busy
   one would fail the busy one's plans, so such deployments turn
-  ``plan_recovery_on_start`` off until planning moves to Celery (issue 7).
+  ``plan_recovery_on_start`` off, or solve on Celery workers (``broker_url``), where a
+  plan outlives the API process that queued it and this rule does not apply.
 * at any time (``fail_stuck_plans``, run by the wave scheduler): a plan still unfinished
   well after the longest search any process may run cannot be alive in any process.
 """
@@ -22,6 +23,7 @@ from sqlalchemy import select, update
 
 from dispatch.db.base import utcnow
 from dispatch.db.database import Database
+from dispatch.planning.jobs import MAX_ATTEMPTS
 from dispatch.planning.models import Plan
 from dispatch.planning.worker import FAILED, QUEUED, RUNNING, SPAWN_ALLOWANCE_SECONDS
 from dispatch.settings import Settings
@@ -63,9 +65,13 @@ def fail_interrupted_plans(database: Database, *, created_before: datetime = PRO
 
 
 def stuck_after(settings: Settings) -> timedelta:
-    """How long after it was queued a plan can no longer be alive in any process."""
-    return (timedelta(seconds=settings.plan_time_limit_max + SPAWN_ALLOWANCE_SECONDS)
-            + STUCK_MARGIN)
+    """How long after it was queued a plan can no longer be alive in any process. On
+    workers (a broker set), a plan may also wait for a worker whose predecessor vanished,
+    for the broker's visibility timeout, on each of its attempts."""
+    search = settings.plan_time_limit_max + SPAWN_ALLOWANCE_SECONDS
+    if settings.broker_url:
+        search = MAX_ATTEMPTS * (search + settings.broker_visibility_timeout_seconds)
+    return timedelta(seconds=search) + STUCK_MARGIN
 
 
 def fail_stuck_plans(database: Database, settings: Settings, *, now: datetime) -> list[int]:

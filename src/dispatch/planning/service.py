@@ -18,7 +18,7 @@ from dispatch.db.base import utcnow
 from dispatch.db.database import Database
 from dispatch.db.paging import keyset
 from dispatch.errors import Invalid, NotFound
-from dispatch.planning import worker
+from dispatch.planning import jobs, worker
 from dispatch.planning.doorstep import DoorstepTime
 from dispatch.planning.models import Plan
 from dispatch.planning.problem_builder import PlanInputs, Weights, build_problem
@@ -75,12 +75,24 @@ def _opens_before(cmd: PlanCreate, now: datetime) -> datetime | None:
     return now + timedelta(minutes=cmd.horizon_minutes)
 
 
+def runner_for(settings: Settings) -> PlanRunner:
+    """Celery workers when a broker is set (``dispatch worker``), else this process's
+    own pool (``worker.start``)."""
+    if not settings.broker_url:
+        return worker.start
+    from dispatch.workers.celery_app import SOLVE_PLAN, make_celery
+
+    app = make_celery(settings)
+    return jobs.queue_runner(lambda plan_id: app.send_task(SOLVE_PLAN, args=[plan_id]))
+
+
 def request_plan(database: Database, cmd: PlanCreate, principal: Principal, settings: Settings,
-                 *, now: datetime | None = None, runner: PlanRunner = worker.start
+                 *, now: datetime | None = None, runner: PlanRunner | None = None
                  ) -> PlanRead:
     """Snapshot, check and queue a plan; the answer is the queued plan (status queued).
-    ``runner`` solves it: in the background by default, ``worker.run_inline`` before
-    returning (the day simulator)."""
+    ``runner`` solves it: by default as ``runner_for`` the settings says, in the
+    background; ``worker.run_inline`` before returning (the day simulator)."""
+    runner = runner or runner_for(settings)
     time_limit = _time_limit(cmd, settings)
     now = now or utcnow()
     with database.uow() as uow:

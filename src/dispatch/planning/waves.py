@@ -33,7 +33,7 @@ from dispatch.errors import DomainError, Invalid
 from dispatch.fleet.models import Driver, DriverShift
 from dispatch.orders.domain import OrderStatus
 from dispatch.orders.models import Order, OrderEvent
-from dispatch.planning import service, worker
+from dispatch.planning import service
 from dispatch.planning.batching import (
     MAX_PERIOD,
     BatchPolicy,
@@ -291,7 +291,7 @@ def _locked(db: Session, warehouse_id: int) -> bool:
 
 
 def _request(database: Database, settings: Settings, entry: WaveStatus, now: datetime,
-             runner: PlanRunner) -> int:
+             runner: PlanRunner | None) -> int:
     cmd = PlanCreate(warehouse_ids=[entry.warehouse_id], serve_late=settings.wave_serve_late,
                      horizon_minutes=settings.wave_horizon_minutes,
                      depart_now=settings.wave_depart_now,
@@ -307,7 +307,7 @@ def _request(database: Database, settings: Settings, entry: WaveStatus, now: dat
 
 
 def _start_wave(database: Database, settings: Settings, warehouse_id: int,
-                now: datetime, runner: PlanRunner = worker.start) -> int | None:
+                now: datetime, runner: PlanRunner | None = None) -> int | None:
     """Start the warehouse's wave if it is (still) due; the plan id, or None."""
     with database.uow() as uow:
         if not _locked(uow.db, warehouse_id):
@@ -322,7 +322,7 @@ def _start_wave(database: Database, settings: Settings, warehouse_id: int,
 
 
 def run_due_waves(database: Database, settings: Settings, *, now: datetime,
-                  runner: PlanRunner = worker.start) -> list[int]:
+                  runner: PlanRunner | None = None) -> list[int]:
     """One scheduler pass: fail stuck plans, commit finished automatic waves (when
     ``wave_auto_commit``), then start every wave that is due (solved by ``runner``).
     Returns the plans started.

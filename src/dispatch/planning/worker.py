@@ -128,6 +128,12 @@ def _solution(inputs: PlanInputs, params: SolveParams, max_workers: int,
     return solved, Solution.from_dict(data)
 
 
+def solve_here(inputs: PlanInputs, params: SolveParams) -> tuple[PlanInputs, Solution]:
+    """Solve in this process (a Celery worker's): the inputs finally solved and the
+    solution."""
+    return _solution(inputs, params, 1, in_process=True)
+
+
 def _set(database: Database, plan_id: int, from_status: str | tuple[str, ...],
          **values: Any) -> bool:
     """Move the plan on only from ``from_status`` (a guarded update); False otherwise."""
@@ -150,8 +156,19 @@ def _run(database: Database, plan_id: int, inputs: PlanInputs, params: SolvePara
     try:
         if not _set(database, plan_id, QUEUED, status=RUNNING, started_at=utcnow()):
             return
-        inputs, solution = (solver(inputs) if solver is not None
-                            else _solution(inputs, params, max_workers, in_process=False))
+        solve_and_store(database, plan_id, inputs, solver or (
+            lambda given: _solution(given, params, max_workers, in_process=False)))
+    finally:
+        slots.give_back(token)
+
+
+def solve_and_store(database: Database, plan_id: int, inputs: PlanInputs,
+                    solver: Solver) -> None:
+    """Solve a running plan and store it as done, or as failed with the error, whatever
+    goes wrong (a plan never stays running). The store is guarded on running, so a
+    second solve of the same plan (a redelivered task) cannot overwrite the first."""
+    try:
+        inputs, solution = solver(inputs)
         result = render_result(inputs, build_problem(inputs), solution)
         # What the plan's map is drawn from (``plan_map``): the problem's inputs and the
         # routing core's own solution.
@@ -168,8 +185,6 @@ def _run(database: Database, plan_id: int, inputs: PlanInputs, params: SolvePara
                  finished_at=utcnow())
         except Exception:
             log.exception("could not record the failure of plan %s", plan_id)
-    finally:
-        slots.give_back(token)
 
 
 def start(database: Database, plan_id: int, inputs: PlanInputs, params: SolveParams, *,
