@@ -9,6 +9,7 @@ import typer
 
 from dispatch.cli import (
     bench_cmd,
+    generate_cmd,
     relay_cmd,
     report_cmd,
     service_cmds,
@@ -23,6 +24,7 @@ app = typer.Typer(help="Delivery routing and dispatch.", no_args_is_help=True,
 app.command("solve")(solve_cmd.solve_command)
 app.command("bench")(bench_cmd.bench_command)
 app.command("bench-wave")(wave_cmd.wave_command)
+app.command("bench-generate")(generate_cmd.generate_command)
 app.add_typer(service_cmds.db_app, name="db")
 app.add_typer(service_cmds.users_app, name="users")
 app.command("serve")(service_cmds.serve_command)
