@@ -75,6 +75,11 @@ def run_strategy(problem: Problem, matrix: TravelMatrix, params: SolveParams,
         arrays = fleet_arrays(problem, matrix, Scales.for_problem(problem, params.time_resolution))
     share = 0.15 if arrays is not None else 0.4 if fleet_phase else 1.0
     best = search(strategy=strategy, time_limit=seconds * share, solution_limit=limit)
+    if best is None and deadline - time.perf_counter() > 0.1:
+        # No first plan within the phase's share (a big problem, a busy machine): a plan
+        # comes before everything else, so the construction gets the time that is left.
+        best = search(strategy=strategy, time_limit=deadline - time.perf_counter(),
+                      solution_limit=limit)
     if best is None or limit is None and not fleet_phase:
         return best
     first = best.first_solution_seconds
