@@ -12,6 +12,7 @@ from dispatch.cli import (
     generate_cmd,
     relay_cmd,
     report_cmd,
+    scale_cmd,
     service_cmds,
     simulate_cmd,
     solve_cmd,
@@ -25,6 +26,7 @@ app.command("solve")(solve_cmd.solve_command)
 app.command("bench")(bench_cmd.bench_command)
 app.command("bench-wave")(wave_cmd.wave_command)
 app.command("bench-generate")(generate_cmd.generate_command)
+app.command("bench-scale")(scale_cmd.scale_command)
 app.add_typer(service_cmds.db_app, name="db")
 app.add_typer(service_cmds.users_app, name="users")
 app.command("serve")(service_cmds.serve_command)

@@ -34,6 +34,16 @@ def _sizes(value: str) -> list[int]:
     return list(dict.fromkeys(sizes))
 
 
+def specs_from_options(sizes: str, layouts: str, windows: str, seed: int) -> list[InstanceSpec]:
+    """The instances the options ask for, every size × layout × window class; bad options
+    are a one-line ``ValueError`` naming the option."""
+    if seed < 0:
+        raise ValueError(f"--seed: must not be negative, got {seed}")
+    return [InstanceSpec(n, layout, window, seed=seed) for n in _sizes(sizes)
+            for layout in _choices("layouts", layouts, LAYOUTS)
+            for window in _choices("windows", windows, WINDOWS)]
+
+
 def generate_command(
     sizes: Annotated[str, typer.Option(help="Customer counts")] = "1000,5000,10000",
     layouts: Annotated[str, typer.Option(help="R, C, RC")] = "random,clustered,mixed",
@@ -42,16 +52,11 @@ def generate_command(
     out: Annotated[Path, typer.Option(help="Folder for the files")] = Path("out/scale"),
 ) -> None:
     """Generate one Solomon-format instance file per size, layout and window class."""
-    if seed < 0:
-        raise ValueError(f"--seed: must not be negative, got {seed}")
-    combos = [(n, layout, window) for n in _sizes(sizes)
-              for layout in _choices("layouts", layouts, LAYOUTS)
-              for window in _choices("windows", windows, WINDOWS)]
     table = Table(title=f"Instances written to {out}")
     for column in ("name", "customers", "vehicles", "capacity", "horizon"):
         table.add_column(column, justify="left" if column == "name" else "right")
-    for n, layout, window in combos:
-        instance = generate(InstanceSpec(n, layout, window, seed=seed))
+    for spec in specs_from_options(sizes, layouts, windows, seed):
+        instance = generate(spec)
         write_instance_file(instance, out)
         table.add_row(instance.name, str(len(instance.customers)), str(instance.vehicles),
                       f"{instance.capacity:g}", f"{instance.depot.due:g}")

@@ -1,0 +1,103 @@
+"""The scale benchmark: large generated instances, each solved in a process of its own so
+that a run past its time or memory can be stopped and its peak memory read.
+
+A case is solved by ``python -m dispatch.bench.scale <file> <seconds>`` (``solve_case``),
+which writes one JSON line: when the first complete plan existed, vehicles and distance
+as the independent checker counts them, and what was left unassigned. The parent kills it
+(and its search processes) after ``timeout`` seconds, and reads the peak resident memory
+of the largest process of the run from ``wait4``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from dispatch.bench.checker import check_solution
+from dispatch.bench.convert import to_problem
+from dispatch.bench.readers import read_instance
+from dispatch.routing.solver import SolveParams, solve
+
+
+@dataclass(frozen=True)
+class ScaleResult:
+    name: str
+    customers: int
+    status: str  # "ok", "timeout" or "error: ..."
+    wall_seconds: float
+    first_plan_seconds: float | None = None
+    vehicles: int | None = None
+    distance: float | None = None
+    unassigned: int | None = None
+    feasible: bool | None = None
+    peak_memory_mb: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def solve_case(path: Path, seconds: float) -> dict[str, Any]:
+    """Solve one instance file here (hierarchical objective) and check the answer."""
+    instance = read_instance(path)
+    solution = solve(to_problem(instance), SolveParams(time_limit=seconds,
+                                                      objective="hierarchical"))
+    routes = [[int(stop_id) for stop_id in route.stop_ids] for route in solution.routes]
+    check = check_solution(instance, routes)
+    return {"customers": len(instance.customers),
+            "first_plan_seconds": solution.stats.get("first_solution_seconds"),
+            "vehicles": check.vehicles, "distance": check.distance,
+            "unassigned": len(solution.unassigned), "feasible": check.feasible}
+
+
+def run_case(path: Path, seconds: float, timeout: float) -> ScaleResult:
+    """Solve ``path`` in a child process, stopped (with its searches) after ``timeout``."""
+    customers = len(read_instance(path).customers)
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dispatch.bench.scale", str(path), str(seconds)],
+            stdout=out, stderr=err, text=True, start_new_session=True)
+        status, peak_mb = _wait(process, started + timeout)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        lines, errors = out.read().strip().splitlines(), err.read().strip().splitlines()
+    if status is None:
+        return ScaleResult(path.stem, customers, "timeout", wall, peak_memory_mb=peak_mb)
+    if status != 0 or not lines:
+        last = (errors or ["no output"])[-1]
+        return ScaleResult(path.stem, customers, f"error: {last}"[:200], wall,
+                           peak_memory_mb=peak_mb)
+    return ScaleResult(path.stem, status="ok", wall_seconds=wall, peak_memory_mb=peak_mb,
+                       **json.loads(lines[-1]))
+
+
+def _wait(process: subprocess.Popen, deadline: float) -> tuple[int | None, float]:
+    """(exit code, or None when killed at the deadline; peak memory in MB). ``wait4``
+    reports the largest resident set in the child's tree (its search processes
+    included, once it has waited for them)."""
+    code: int | None = None
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            code = os.waitstatus_to_exitcode(status)
+            break
+        if time.perf_counter() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            _, _, usage = os.wait4(process.pid, 0)
+            break
+        time.sleep(0.05)
+    process.returncode = -1 if code is None else code  # reaped here, not by Popen
+    return code, usage.ru_maxrss / 1024
+
+
+if __name__ == "__main__":
+    sys.stdout.write(json.dumps(solve_case(Path(sys.argv[1]), float(sys.argv[2]))) + "\n")

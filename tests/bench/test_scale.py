@@ -1,0 +1,37 @@
+"""The scale benchmark runs each case in a process of its own: answered and checked, or
+stopped at its timeout with its searches."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from dispatch.bench.generator import InstanceSpec, generate, write_instance_file
+from dispatch.bench.scale import run_case
+
+
+def instance_file(tmp_path, customers: int = 30):
+    return write_instance_file(generate(InstanceSpec(customers, "random", "tight")), tmp_path)
+
+
+def test_a_case_is_solved_checked_and_measured(tmp_path):
+    result = run_case(instance_file(tmp_path), seconds=1.0, timeout=60)
+    assert (result.status, result.customers, result.unassigned, result.feasible) == (
+        "ok", 30, 0, True)
+    assert result.vehicles >= 1 and result.distance > 0
+    assert result.first_plan_seconds is not None and result.first_plan_seconds < 1.0
+    assert 1.0 <= result.wall_seconds < 30 and result.peak_memory_mb > 50
+
+
+def test_a_case_past_its_timeout_is_stopped(tmp_path):
+    result = run_case(instance_file(tmp_path), seconds=60, timeout=2)
+    assert (result.status, result.customers, result.vehicles) == ("timeout", 30, None)
+    assert result.wall_seconds < 10
+
+
+def test_a_timeout_shorter_than_the_search_is_a_one_line_error(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "dispatch", "bench-scale", "--sizes", "50",
+                           "--time-limit", "10", "--timeout", "5", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--timeout: must be at least --time-limit" in done.stderr
