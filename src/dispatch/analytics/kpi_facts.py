@@ -9,7 +9,7 @@ road has no single zone), and such a fact counts in no group of that kind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 GROUPS = ("day", "driver", "warehouse", "zone")
@@ -102,16 +102,17 @@ class Facts:
     etas: list[EtaFact] = field(default_factory=list)
     driver_days: list[DriverDayFact] = field(default_factory=list)
 
+    def _lists(self) -> tuple[list, ...]:
+        """Every kind of fact, in field order (``Facts(*lists)`` rebuilds it)."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
     def only(self, group: str, key: str | int) -> Facts:
         """The facts whose ``group`` key is ``key``."""
         return Facts(*([f for f in facts if f.keys.of(group) == key]
-                       for facts in (self.orders, self.picks, self.returns,
-                                     self.stockouts, self.etas, self.driver_days)))
+                       for facts in self._lists()))
 
     def keys_of(self, group: str) -> list[str | int]:
         """Every key of ``group`` some fact has, sorted."""
-        found = {f.keys.of(group) for facts in (self.orders, self.picks, self.returns,
-                                                  self.stockouts, self.etas, self.driver_days)
-                 for f in facts}
+        found = {f.keys.of(group) for facts in self._lists() for f in facts}
         found.discard(None)
         return sorted(found)  # type: ignore[type-var]

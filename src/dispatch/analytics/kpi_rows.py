@@ -31,6 +31,7 @@ from dispatch.payments.models import Payment
 from dispatch.returns.models import Return, ReturnLine
 from dispatch.stock.models import Sku, StockoutEvent
 from dispatch.stoplists.models import DriverRoute, RouteStop
+from dispatch.tracking.eta_profiles import snapshot_error
 from dispatch.tracking.models import EtaSnapshot
 
 
@@ -114,14 +115,13 @@ def _service_began(db: Session, due) -> dict[int, datetime]:
 def _eta_facts(db: Session, due, keys: dict[int, Keys]) -> list[EtaFact]:
     """Each ETA kept for a delivery stop reached, against when service began there."""
     facts = []
-    for order_id, eta, made_at, arrived, opens in db.execute(
+    for order_id, *snapshot in db.execute(
             select(RouteStop.order_id, EtaSnapshot.eta, EtaSnapshot.made_at,
                    RouteStop.arrived_at, RouteStop.window_start)
             .join(RouteStop, RouteStop.id == EtaSnapshot.stop_id)
             .where(RouteStop.order_id.in_(due), RouteStop.kind == "delivery",
                    RouteStop.arrived_at.is_not(None))):
-        door = max(arrived, opens)
-        if made_at <= door:
-            facts.append(EtaFact(keys[order_id], (door - made_at).total_seconds(),
-                                 (door - eta).total_seconds()))
+        error = snapshot_error(*snapshot)
+        if error is not None:
+            facts.append(EtaFact(keys[order_id], error.lead, error.error))
     return facts

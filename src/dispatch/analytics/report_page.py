@@ -14,10 +14,9 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from sqlalchemy import select
 
 from dispatch.analytics import charts
-from dispatch.analytics.kpi_report import period
+from dispatch.analytics.kpi_report import group_labels, period
 from dispatch.analytics.kpi_rows import load_facts
 from dispatch.analytics.kpis import Kpis, grouped, kpis
 from dispatch.analytics.period_map import period_map
@@ -25,9 +24,7 @@ from dispatch.analytics.schemas import KpiGroupRead, KpiReportRead, PeriodQuery
 from dispatch.analytics.stop_visits import stop_visits
 from dispatch.analytics.time_lost import TimeLost, time_lost, worst_routes
 from dispatch.db.uow import UnitOfWork
-from dispatch.fleet.models import Driver
 from dispatch.notifications.templates import format_money
-from dispatch.stock.models import Warehouse
 
 WORST_ZONES = 10
 WORST_ROUTES = 10
@@ -63,11 +60,12 @@ def report_page(uow: UnitOfWork, query: PeriodQuery, *, now: datetime,
     with uow:
         db = uow.db
         facts = load_facts(db, start, end, now, query.zone_precision)
-        drivers = dict(db.execute(select(Driver.id, Driver.name)).all())
-        warehouses = dict(db.execute(select(Warehouse.id, Warehouse.code)).all())
         by = {group: grouped(facts, group) for group in ("day", "driver", "warehouse", "zone")}
         fmap = period_map(db, start, end, now, by["zone"])
         visits = stop_visits(db, start, end, query.zone_precision)
+        drivers = group_labels(db, "driver", facts.keys_of("driver")
+                               + [v.keys.driver for v in visits])
+        warehouses = group_labels(db, "warehouse", facts.keys_of("warehouse"))
     overall = kpis(facts)
     driver_rows = [Row(drivers.get(k, str(k)), v) for k, v in by["driver"]]
     zones = sorted((Row(str(k), v) for k, v in by["zone"] if v.orders >= MIN_ZONE_ORDERS),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from dispatch.analytics.kpi_report import group_labels, period
 from dispatch.analytics.schemas import (
     GroupTimeLostRead,
@@ -14,7 +12,6 @@ from dispatch.analytics.schemas import (
 from dispatch.analytics.stop_visits import stop_visits
 from dispatch.analytics.time_lost import grouped_time_lost, time_lost, worst_routes
 from dispatch.db.uow import UnitOfWork
-from dispatch.fleet.models import Driver
 
 WORST_ROUTES = 20
 
@@ -26,8 +23,7 @@ def time_lost_report(uow: UnitOfWork, query: PeriodQuery) -> TimeLostRead:
         groups = grouped_time_lost(visits, query.group_by) if query.group_by else []
         labels = group_labels(uow.db, query.group_by, [key for key, _ in groups])
         worst = worst_routes(visits, WORST_ROUTES)
-        names = dict(uow.db.execute(select(Driver.id, Driver.name).where(
-            Driver.id.in_({r.driver for r in worst}))).all())
+        names = group_labels(uow.db, "driver", [r.driver for r in worst])
     return TimeLostRead(
         start=query.start, end=query.end, group_by=query.group_by, overall=time_lost(visits),
         groups=[GroupTimeLostRead(key=str(key), label=labels.get(key, str(key)),

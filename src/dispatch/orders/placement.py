@@ -232,7 +232,7 @@ def _place(uow: UnitOfWork, cmd: OrderCreate, principal: Principal,
             risk = screen(db, OrderFacts(
                 order.id, order.customer.id, order.customer.phone, cmd.payment.card_token,
                 order.total_minor, sum(needed.values()), lat, lon,
-                _billing(cmd)), screening, now)
+                cmd.payment.billing), screening, now)
         held = risk is not None and risk.hold
         order.status = (OrderStatus.ON_HOLD if held else OrderStatus.CONFIRMED).value
         record_status(db, order, OrderStatus.PLACED.value, order.status,
@@ -242,13 +242,6 @@ def _place(uow: UnitOfWork, cmd: OrderCreate, principal: Principal,
         result = order_read(order, payment, risk)
         uow.commit()
         return result
-
-
-def _billing(cmd: OrderCreate) -> tuple[float, float] | None:
-    payment = cmd.payment
-    if payment.billing_lat is None or payment.billing_lon is None:
-        return None
-    return payment.billing_lat, payment.billing_lon
 
 
 def _declined(uow: UnitOfWork, order: Order, payment, principal: Principal):

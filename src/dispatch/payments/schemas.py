@@ -21,6 +21,13 @@ class PaymentCreate(Command):
         "where the card's bill goes, when the provider says (fraud screening)"))
     billing_lon: float | None = Field(None, ge=-180, le=180)
 
+    @property
+    def billing(self) -> tuple[float, float] | None:
+        """The billing point (lat, lon), when given."""
+        if self.billing_lat is None or self.billing_lon is None:
+            return None
+        return self.billing_lat, self.billing_lon
+
     @model_validator(mode="after")
     def _billing_point(self) -> PaymentCreate:
         if (self.billing_lat is None) != (self.billing_lon is None):

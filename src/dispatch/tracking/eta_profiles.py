@@ -62,13 +62,18 @@ def recent_snapshot_errors(db: Session, warehouse_id: int, limit: int) -> list[E
         .order_by(EtaSnapshot.made_at.desc(), EtaSnapshot.id.desc())
         .limit(limit)
     ).all()
-    samples = []
-    for eta, made_at, arrived, opens in rows:
-        began = max(arrived, opens)
-        if made_at <= began:
-            samples.append(ErrorSample((began - eta).total_seconds(),
-                                       (began - made_at).total_seconds()))
-    return samples
+    return [sample for row in rows if (sample := snapshot_error(*row)) is not None]
+
+
+def snapshot_error(eta: datetime, made_at: datetime, arrived: datetime,
+                   window_start: datetime) -> ErrorSample | None:
+    """How wrong an ETA kept at ``made_at`` was: service began (the arrival, or the
+    window's start) minus the ETA, and how long before service it was made; None for a
+    snapshot taken after service began."""
+    began = max(arrived, window_start)
+    if made_at > began:
+        return None
+    return ErrorSample((began - eta).total_seconds(), (began - made_at).total_seconds())
 
 
 class ErrorProfiles:
