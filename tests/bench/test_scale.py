@@ -31,7 +31,7 @@ def test_a_case_past_its_timeout_is_stopped(tmp_path):
 
 def test_a_timeout_shorter_than_the_search_is_a_one_line_error(tmp_path):
     done = subprocess.run([sys.executable, "-m", "dispatch", "bench-scale", "--sizes", "50",
-                           "--time-limit", "10", "--timeout", "5", "--out", str(tmp_path)],
+                           "--time-limits", "10", "--timeout", "5", "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "--timeout: must be at least --time-limit" in done.stderr
+    assert "--timeout: must be at least the longest time limit" in done.stderr

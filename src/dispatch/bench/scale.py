@@ -1,8 +1,9 @@
 """The scale benchmark: large generated instances, each solved in a process of its own so
 that a run past its time or memory can be stopped and its peak memory read.
 
-A case is solved by ``python -m dispatch.bench.scale <file> <seconds>`` (``solve_case``),
-which writes one JSON line: when the first complete plan existed, vehicles and distance
+A case is solved by ``python -m dispatch.bench.scale <file> <seconds> <method>``
+(``solve_case``), the method being ``whole`` (one OR-Tools model) or ``decomposed``
+(parts solved side by side, improved across borders); it writes one JSON line: when the first complete plan existed, vehicles and distance
 as the independent checker counts them, and what was left unassigned. The parent kills it
 (and its search processes) after ``timeout`` seconds, and reads the peak resident memory
 of the largest process of the run from ``wait4``.
@@ -26,11 +27,15 @@ from dispatch.bench.convert import to_problem
 from dispatch.bench.readers import read_instance
 from dispatch.routing.solver import SolveParams, solve
 
+METHODS = ("whole", "decomposed")
+
 
 @dataclass(frozen=True)
 class ScaleResult:
     name: str
     customers: int
+    method: str
+    time_limit: float
     status: str  # "ok", "timeout" or "error: ..."
     wall_seconds: float
     first_plan_seconds: float | None = None
@@ -43,12 +48,20 @@ class ScaleResult:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def rank(self) -> tuple:
+        """Hierarchical: a complete feasible answer, then vehicles, then distance."""
+        complete = self.status == "ok" and self.feasible and self.unassigned == 0
+        return (not complete, self.vehicles or 0, self.distance or 0.0)
 
-def solve_case(path: Path, seconds: float) -> dict[str, Any]:
+
+def solve_case(path: Path, seconds: float, method: str = "decomposed") -> dict[str, Any]:
     """Solve one instance file here (hierarchical objective) and check the answer."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     instance = read_instance(path)
-    solution = solve(to_problem(instance), SolveParams(time_limit=seconds,
-                                                      objective="hierarchical"))
+    params = SolveParams(time_limit=seconds, objective="hierarchical",
+                         decompose_from=None if method == "whole" else 2)
+    solution = solve(to_problem(instance), params)
     routes = [[int(stop_id) for stop_id in route.stop_ids] for route in solution.routes]
     check = check_solution(instance, routes)
     return {"customers": len(instance.customers),
@@ -57,13 +70,16 @@ def solve_case(path: Path, seconds: float) -> dict[str, Any]:
             "unassigned": len(solution.unassigned), "feasible": check.feasible}
 
 
-def run_case(path: Path, seconds: float, timeout: float) -> ScaleResult:
+def run_case(path: Path, seconds: float, timeout: float,
+             method: str = "decomposed") -> ScaleResult:
     """Solve ``path`` in a child process, stopped (with its searches) after ``timeout``."""
     customers = len(read_instance(path).customers)
+    case = {"name": path.stem, "customers": customers, "method": method,
+            "time_limit": seconds}
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(
-            [sys.executable, "-m", "dispatch.bench.scale", str(path), str(seconds)],
+            [sys.executable, "-m", "dispatch.bench.scale", str(path), str(seconds), method],
             stdout=out, stderr=err, text=True, start_new_session=True)
         status, peak_mb = _wait(process, started + timeout)
         wall = time.perf_counter() - started
@@ -71,13 +87,15 @@ def run_case(path: Path, seconds: float, timeout: float) -> ScaleResult:
         err.seek(0)
         lines, errors = out.read().strip().splitlines(), err.read().strip().splitlines()
     if status is None:
-        return ScaleResult(path.stem, customers, "timeout", wall, peak_memory_mb=peak_mb)
+        return ScaleResult(**case, status="timeout", wall_seconds=wall, peak_memory_mb=peak_mb)
     if status != 0 or not lines:
         last = (errors or ["no output"])[-1]
-        return ScaleResult(path.stem, customers, f"error: {last}"[:200], wall,
+        return ScaleResult(**case, status=f"error: {last}"[:200], wall_seconds=wall,
                            peak_memory_mb=peak_mb)
-    return ScaleResult(path.stem, status="ok", wall_seconds=wall, peak_memory_mb=peak_mb,
-                       **json.loads(lines[-1]))
+    answer = json.loads(lines[-1])
+    answer.pop("customers")
+    return ScaleResult(**case, status="ok", wall_seconds=wall, peak_memory_mb=peak_mb,
+                       **answer)
 
 
 def _wait(process: subprocess.Popen, deadline: float) -> tuple[int | None, float]:
@@ -100,4 +118,5 @@ def _wait(process: subprocess.Popen, deadline: float) -> tuple[int | None, float
 
 
 if __name__ == "__main__":
-    sys.stdout.write(json.dumps(solve_case(Path(sys.argv[1]), float(sys.argv[2]))) + "\n")
+    answer = solve_case(Path(sys.argv[1]), float(sys.argv[2]), sys.argv[3])
+    sys.stdout.write(json.dumps(answer) + "\n")

@@ -12,7 +12,7 @@ from dispatch.bench.generator import LAYOUTS, WINDOWS, InstanceSpec, generate, w
 from dispatch.cli.output import console
 
 
-def _choices(option: str, value: str, known: tuple[str, ...]) -> list[str]:
+def choices(option: str, value: str, known: tuple[str, ...]) -> list[str]:
     chosen = [part.strip() for part in value.split(",") if part.strip()]
     if not chosen:
         raise ValueError(f"--{option}: give at least one of {', '.join(known)}")
@@ -40,8 +40,8 @@ def specs_from_options(sizes: str, layouts: str, windows: str, seed: int) -> lis
     if seed < 0:
         raise ValueError(f"--seed: must not be negative, got {seed}")
     return [InstanceSpec(n, layout, window, seed=seed) for n in _sizes(sizes)
-            for layout in _choices("layouts", layouts, LAYOUTS)
-            for window in _choices("windows", windows, WINDOWS)]
+            for layout in choices("layouts", layouts, LAYOUTS)
+            for window in choices("windows", windows, WINDOWS)]
 
 
 def generate_command(

@@ -9,15 +9,15 @@ from typing import Annotated
 import typer
 
 from dispatch.cli.output import console, solution_table, unassigned_table
-from dispatch.routing.matrices.base import TravelMatrix
-from dispatch.routing.matrices.resolve import problem_matrix
-from dispatch.routing.problem import Problem
+from dispatch.routing.matrices.base import MatrixProvider, TravelMatrix
 from dispatch.routing.problem_file import load_document, problem_from_dict
 from dispatch.routing.solver import SolveParams, solve
 
 
-def _matrix(problem: Problem, spec: dict, osm: Path | None) -> TravelMatrix:
-    """The problem file's ``matrix`` section, or ``--osm`` for the road network."""
+def _matrix(spec: dict, osm: Path | None,
+            ) -> TravelMatrix | MatrixProvider | None:
+    """The problem file's ``matrix`` section, or ``--osm`` for the road network: a provider
+    (``solve`` asks it for the matrices it needs), or None for the default."""
     provider = spec.get("provider", "road" if osm else "default")
     if provider == "road":
         from dispatch.routing.matrices.road import RoadMatrix, RoadNetwork
@@ -25,14 +25,14 @@ def _matrix(problem: Problem, spec: dict, osm: Path | None) -> TravelMatrix:
         source = osm or spec.get("osm")
         if not source:
             raise ValueError("matrix.osm: the road provider needs an .osm.pbf file (--osm)")
-        return RoadMatrix(RoadNetwork.from_osm(source)).matrix(problem.locations)
+        return RoadMatrix(RoadNetwork.from_osm(source))
     if provider == "great_circle":
         from dispatch.routing.matrices.great_circle import GreatCircleMatrix
 
-        return GreatCircleMatrix(detour=float(spec.get("detour", 1.3))).matrix(problem.locations)
+        return GreatCircleMatrix(detour=float(spec.get("detour", 1.3)))
     if provider != "default":
         raise ValueError(f"matrix.provider: unknown provider {provider!r}")
-    return problem_matrix(problem)
+    return None
 
 
 def solve_command(
@@ -53,7 +53,7 @@ def solve_command(
         raise ValueError(f"{problem_path}: {exc}") from None
     params = SolveParams(time_limit=time_limit, objective=objective, workers=workers,
                          solution_limit=solution_limit)
-    matrix = _matrix(problem, document.get("matrix") or {}, osm)
+    matrix = _matrix(document.get("matrix") or {}, osm)
     with console.status(f"Planning {len(problem.stops)} stops on "
                         f"{len(problem.vehicles)} vehicles for up to {time_limit:g} s"):
         solution = solve(problem, params, matrix)

@@ -36,4 +36,6 @@ def solve_inputs(inputs: PlanInputs, params: SolveParams, travel: MatrixProvider
 
 
 def _solve(problem: Problem, params: SolveParams, travel: MatrixProvider | None) -> Solution:
-    return solve(problem, params, travel.matrix(problem.locations) if travel else None)
+    # The provider, not its matrix: a wave large enough to be solved in parts asks it only
+    # for each part's locations.
+    return solve(problem, params, travel)

@@ -19,6 +19,10 @@ class SolveParams:
     the fewest vehicles first, then the shortest distance (the benchmark convention).
     ``solution_limit`` (with ``workers=1``) makes a run reproducible: the same problem and
     settings give the same routes whatever the machine's speed.
+
+    From ``decompose_from`` stops up (``None``: never) the problem is split into parts of
+    about ``part_size`` stops, solved side by side and improved across their borders: one
+    OR-Tools model over thousands of stops is slow to build and slower to improve.
     """
 
     time_limit: float = 10.0
@@ -29,6 +33,8 @@ class SolveParams:
     minimise_fleet: bool = True
     time_resolution: float | None = None
     log_search: bool = False
+    decompose_from: int | None = 1000
+    part_size: int = 400
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -41,6 +47,10 @@ class SolveParams:
             raise ValueError(f"objective must be one of {OBJECTIVES}, got {self.objective!r}")
         if self.time_resolution is not None and not self.time_resolution > 0:
             raise ValueError("time_resolution must be positive")
+        if self.decompose_from is not None and self.decompose_from < 2:
+            raise ValueError(f"decompose_from must be at least 2, got {self.decompose_from}")
+        if self.part_size < 10:
+            raise ValueError(f"part_size must be at least 10, got {self.part_size}")
 
     @property
     def worker_count(self) -> int:

@@ -29,13 +29,15 @@ only circle it until the time limit (a solution limit is never reached), so plai
 ends the search there instead."""
 
 # Forked workers read the problem from here instead of unpickling it for every task.
-_JOB: tuple[Problem, TravelMatrix, SolveParams, frozenset[str]] | None = None
+_JOB: tuple[Problem, TravelMatrix, SolveParams, frozenset[str], Plan | None] | None = None
+
+Plan = dict[str, list[str]]
 
 
 def _worker(strategy: Strategy, seconds: float, seed: int) -> SearchResult | None:
     assert _JOB is not None
-    problem, matrix, params, relaxed = _JOB
-    return run_strategy(problem, matrix, params, strategy, seconds, relaxed, seed)
+    problem, matrix, params, relaxed, initial = _JOB
+    return run_strategy(problem, matrix, params, strategy, seconds, relaxed, seed, initial)
 
 
 def _ruin_and_recreate(problem: Problem, best: SearchResult, arrays: FleetArrays,
@@ -51,13 +53,25 @@ def _ruin_and_recreate(problem: Problem, best: SearchResult, arrays: FleetArrays
     return replace(best, plan=plan, objective=sys.maxsize)
 
 
+def _start_from(problem: Problem, initial: Plan, search: partial, seconds: float,
+                limit: int | None, fleet_next: bool) -> SearchResult | None:
+    """Complete routes go straight to the fleet minimiser; otherwise the warm search first
+    inserts what is missing (and, without a fleet phase, is the whole improvement)."""
+    served = {s for stops in initial.values() for s in stops}
+    if fleet_next and all(s.id in served for s in problem.stops if s.required):
+        return SearchResult(initial, sys.maxsize, "initial", 0.0, 0.0, 0)
+    return search(strategy=POLISH, initial=initial, time_limit=seconds, solution_limit=limit)
+
+
 def run_strategy(problem: Problem, matrix: TravelMatrix, params: SolveParams,
                  strategy: Strategy, seconds: float, relaxed: frozenset[str] = frozenset(),
-                 seed: int = 0) -> SearchResult | None:
+                 seed: int = 0, initial: Plan | None = None) -> SearchResult | None:
     """First plan and improvement, fleet minimisation (hierarchical), then a warm polish.
 
     Plain VRPTWs and PDPTWs get the ruin-and-recreate fleet minimiser (time-based, so only
     without a solution limit); everything else the OR-Tools route-elimination loop.
+    ``initial`` replaces the construction: routes serving every required stop are taken as
+    they are, others are completed by a warm-started search.
     """
     started = time.perf_counter()
     deadline = started + seconds
@@ -74,7 +88,11 @@ def run_strategy(problem: Problem, matrix: TravelMatrix, params: SolveParams,
     if fleet_phase and limit is None and not relaxed:
         arrays = fleet_arrays(problem, matrix, Scales.for_problem(problem, params.time_resolution))
     share = 0.15 if arrays is not None else 0.4 if fleet_phase else 1.0
-    best = search(strategy=strategy, time_limit=seconds * share, solution_limit=limit)
+    if initial is not None:
+        best = _start_from(problem, initial, search, seconds * share, limit,
+                           fleet_next=arrays is not None)
+    else:
+        best = search(strategy=strategy, time_limit=seconds * share, solution_limit=limit)
     if best is None and deadline - time.perf_counter() > 0.1:
         # No first plan within the phase's share (a big problem, a busy machine): a plan
         # comes before everything else, so the construction gets the time that is left.
@@ -104,17 +122,18 @@ def run_strategy(problem: Problem, matrix: TravelMatrix, params: SolveParams,
 
 
 def run_portfolio(problem: Problem, matrix: TravelMatrix, params: SolveParams,
-                  relaxed: frozenset[str] = frozenset()) -> list[SearchResult]:
+                  relaxed: frozenset[str] = frozenset(),
+                  initial: Plan | None = None) -> list[SearchResult]:
     """One strategy per worker; a single worker runs in this process."""
     workers = params.worker_count
     strategies = [PORTFOLIO[i % len(PORTFOLIO)] for i in range(workers)]
     seconds = params.time_limit
     if workers == 1:
         result = run_strategy(problem, matrix, params, strategies[0], seconds, relaxed,
-                              params.seed)
+                              params.seed, initial)
         return [result] if result else []
     global _JOB
-    _JOB = (problem, matrix, params, relaxed)
+    _JOB = (problem, matrix, params, relaxed, initial)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

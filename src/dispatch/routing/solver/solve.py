@@ -3,64 +3,31 @@
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
 
-from dispatch.routing.evaluation import evaluate
-from dispatch.routing.matrices.base import TravelMatrix
-from dispatch.routing.matrices.resolve import problem_matrix
+from dispatch.routing.decomposition import decomposable, solve_decomposed
+from dispatch.routing.matrices.base import MatrixProvider, TravelMatrix
 from dispatch.routing.problem import Problem
 from dispatch.routing.solution import Solution
 from dispatch.routing.solver.params import SolveParams
-from dispatch.routing.solver.portfolio import run_portfolio
-from dispatch.routing.solver.prefix_fallback import solve_around_prefixes
-from dispatch.routing.solver.reasons import explain_unassigned
+from dispatch.routing.solver.whole import solve_whole
 
 log = logging.getLogger(__name__)
 
 
-def _late_frozen_stops(problem: Problem, matrix: TravelMatrix) -> frozenset[str]:
-    """Frozen stops that are already late: their windows cannot bind, or nothing would solve."""
-    if not problem.locks.frozen:
-        return frozenset()
-    prefixes = {v: list(stops) for v, stops in problem.locks.frozen.items()}
-    checked = evaluate(problem, prefixes, matrix)
-    return frozenset(v.stop_id for v in checked.violations
-                     if v.kind == "window" and v.stop_id is not None)
-
-
 def solve(problem: Problem, params: SolveParams | None = None,
-          matrix: TravelMatrix | None = None) -> Solution:
+          matrix: TravelMatrix | MatrixProvider | None = None,
+          initial: Mapping[str, Sequence[str]] | None = None) -> Solution:
     """Plan routes. Never fails for lack of a solution: stops that cannot be served come
-    back in ``Solution.unassigned`` with the constraint that kept them out."""
+    back in ``Solution.unassigned`` with the constraint that kept them out.
+
+    ``matrix`` is the problem's travel matrix, or a provider asked only for the parts a
+    large problem is split into (no n x n matrix for thousands of stops). ``initial``
+    warm-starts the search from given routes (vehicle id -> stop ids).
+    """
     params = params or SolveParams()
-    started = time.perf_counter()
-    matrix = matrix or problem_matrix(problem)
-    relaxed = _late_frozen_stops(problem, matrix)
-    prepared = time.perf_counter() - started
-    results = run_portfolio(problem, matrix, params, relaxed)
-    if results:
-        best = min(results, key=lambda r: r.rank(params.objective))
-        plan, objective = best.plan, best.objective
-        stats = {
-            "strategy": best.strategy,
-            # From the call, matrix included: when a complete plan first existed.
-            "first_solution_seconds": (None if best.first_solution_seconds is None
-                                       else prepared + best.first_solution_seconds),
-            "strategies": {r.strategy: list(r.rank(params.objective)) for r in results},
-        }
-    elif problem.locks.frozen:
-        log.info("frozen prefixes of %s cannot be kept in the model; solving around them",
-                 problem.name)
-        plan = solve_around_prefixes(problem, matrix, lambda rest, sub: {
-            r.vehicle_id: list(r.stop_ids) for r in solve(rest, params, sub).routes})
-        objective, stats = 0, {"strategy": "around-frozen-prefixes"}
-    else:
-        log.warning("no search produced a plan for %s; returning every stop unassigned",
-                    problem.name)
-        plan, objective, stats = {}, 0, {"strategy": None}
-    solution = evaluate(problem, plan, matrix)
-    solution = explain_unassigned(problem, matrix, solution)
-    stats |= {"seconds": time.perf_counter() - started, "workers": params.worker_count,
-              "objective_mode": params.objective}
-    return replace(solution, objective=float(objective), stats=stats)
+    if initial is None and decomposable(problem, params):
+        return solve_decomposed(problem, params, matrix)
+    if matrix is not None and not isinstance(matrix, TravelMatrix):
+        matrix = matrix.matrix(problem.locations)
+    return solve_whole(problem, params, matrix, initial)
