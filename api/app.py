@@ -56,6 +56,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if settings.migrate_on_start:
             db.migrate()
         app.state.database = db
+        if db.wakeups is not None:
+            db.wakeups.start()  # this process's streams wake when any process publishes
         # Pings are written in batches by one thread per process (group commit).
         ping_writer = PingWriter(db, eta_limits=EtaLimits.from_settings(settings),
                                  max_batch=settings.ping_batch_max)

@@ -17,6 +17,7 @@ import threading
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
@@ -92,12 +93,20 @@ def stream_events(
     poller = EventPoller(database.read_uow, after=after, warehouse_id=warehouse_id)
     follow = EVENT_STREAM in request.headers.get("accept", "").lower()
 
+    waiter = database.wakeups.waiter() if database.wakeups is not None else None
+
     async def body() -> AsyncIterator[str]:
         shutdown.hook()  # the generator runs on the event loop: the main thread under uvicorn
-        async for chunk in sse(poller, follow=follow, poll_seconds=settings.stream_poll_seconds,
-                               keepalive_seconds=settings.stream_keepalive_seconds,
-                               should_stop=shutdown.stopping.is_set):
-            yield chunk
+        try:
+            async for chunk in sse(poller, follow=follow,
+                                   poll_seconds=settings.stream_poll_seconds,
+                                   keepalive_seconds=settings.stream_keepalive_seconds,
+                                   should_stop=shutdown.stopping.is_set,
+                                   sleep=waiter.wait if waiter else anyio.sleep):
+                yield chunk
+        finally:
+            if waiter is not None:
+                waiter.close()
 
     return StreamingResponse(body(), media_type=EVENT_STREAM, headers={
         "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

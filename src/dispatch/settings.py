@@ -152,6 +152,10 @@ class Settings(BaseSettings):
     stream_poll_seconds: float = Field(
         0.5, gt=0, le=60, description="how often the dispatcher event stream reads new events"
     )
+    pubsub_url: str | None = Field(
+        None, description="Redis (redis://host:6379/0) on which a commit that adds an event "
+        "or moves a driver wakes the event streams of every API process; unset, they poll"
+    )
     stream_keepalive_seconds: float = Field(
         15.0, gt=0, le=300, description="comment sent on a quiet event stream to keep it open"
     )

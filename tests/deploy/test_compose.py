@@ -21,201 +21,40 @@ There is no Docker daemon where this suite runs, so nothing here builds the imag
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import click
-import httpx
 import pytest
-import typer
 import yaml
 from typer.testing import CliRunner
 
 from dispatch.cli.app import app as cli_app
-from dispatch.settings import Settings
-
-REPO = Path(__file__).resolve().parents[2]
-DEPLOY = REPO / "deploy"
-COMPOSE = DEPLOY / "compose.yaml"
-ENV_EXAMPLE = DEPLOY / ".env.example"
-README = DEPLOY / "README.md"
-APP_SERVICES = ("migrate", "api", "worker", "relay")
-SETTING_NAMES = {f"DISPATCH_{name.upper()}" for name in Settings.model_fields}
-# Read by the test suite only (DEVELOPERS.md), never by the service; the README may name
-# them when it says what is tested here.
-TEST_ONLY_NAMES = {"DISPATCH_TEST_POSTGRES_URL", "DISPATCH_TEST_REDIS_URL",
-                   "DISPATCH_STRICT_SKIPS"}
-NAME = re.compile(r"\bDISPATCH_[A-Z0-9_]+\b")
-
-
-# --- Reading compose.yaml the way docker compose would ----------------------------------
-
-_VARIABLE = re.compile(r"\$(?:(?P<escaped>\$)|\{(?P<braced>[A-Za-z_]\w*)"
-                       r"(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}|(?P<bare>[A-Za-z_]\w*))")
-
-
-class Unset(KeyError):
-    """compose would substitute an empty string (a warning) or stop (``:?``)."""
-
-
-def interpolate(value: Any, env: Mapping[str, str]) -> Any:
-    """compose's ``$NAME``, ``${NAME}``, ``${NAME:-default}``, ``${NAME:?error}``, ``$$``
-    in every string of ``value``; an unset variable without a default is an error here."""
-    if isinstance(value, dict):
-        return {key: interpolate(item, env) for key, item in value.items()}
-    if isinstance(value, list):
-        return [interpolate(item, env) for item in value]
-    if not isinstance(value, str):
-        return value
-
-    def substitute(match: re.Match) -> str:
-        if match.group("escaped"):
-            return "$"
-        name = match.group("braced") or match.group("bare")
-        op, arg = match.group("op") or "", match.group("arg") or ""
-        usable = name in env and (env[name] != "" or not op.startswith(":"))
-        if usable:
-            return env[name]
-        if op.endswith("-"):
-            return arg
-        raise Unset(f"${{{name}}} is not set ({arg or 'no default'})")
-
-    return _VARIABLE.sub(substitute, value)
-
-
-def strings(value: Any) -> Iterator[str]:
-    """Every string in a parsed YAML document (keys and values; comments are gone)."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from strings(key)
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
-    elif isinstance(value, str):
-        yield value
-
-
-def dotenv(path: Path = ENV_EXAMPLE) -> dict[str, str]:
-    """``NAME=value`` lines (comments and blank lines skipped), as compose reads .env."""
-    values = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            name, _, value = line.partition("=")
-            values[name.strip()] = value.strip()
-    return values
-
-
-def raw_compose() -> dict:
-    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
-
-
-def compose() -> dict:
-    """compose.yaml with merge keys resolved and .env.example's values filled in."""
-    return interpolate(raw_compose(), dotenv())
-
-
-def environment_of(service: dict) -> dict[str, str]:
-    env = service.get("environment") or {}
-    if isinstance(env, list):
-        env = dict(item.split("=", 1) for item in env)
-    return {key: str(value) for key, value in env.items()}
-
-
-def container_env(name: str, resolved: dict | None = None) -> dict[str, str]:
-    """What a dispatch container gets: .env (env_file) under the service's environment."""
-    service = (resolved or compose())["services"][name]
-    env = dotenv() if service.get("env_file") else {}
-    return {**env, **environment_of(service)}
-
-
-@contextmanager
-def only_environment(env: Mapping[str, str]) -> Iterator[None]:
-    """``os.environ`` holding ``env`` instead of the test run's DISPATCH_* variables."""
-    saved = dict(os.environ)
-    try:
-        for key in [k for k in os.environ if k.startswith("DISPATCH_")]:
-            del os.environ[key]
-        os.environ.update(env)
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-def settings_of(name: str, resolved: dict | None = None) -> Settings:
-    """The settings the service's process would read (a ValidationError if invalid)."""
-    with only_environment(container_env(name, resolved)):
-        return Settings()
-
-
-def seconds(duration: str) -> float:
-    """A compose duration (``1m30s``, ``90s``, ``2m``) in seconds."""
-    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", duration)
-    assert parts and "".join(n + u for n, u in parts) == duration, duration
-    return sum(float(n) * units[u] for n, u in parts)
-
-
-def option(command: list[str], name: str) -> str:
-    return command[command.index(name) + 1]
-
-
-def gen_env_docs():
-    spec = importlib.util.spec_from_file_location("gen_env_docs", DEPLOY / "gen_env_docs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-# --- Commands -----------------------------------------------------------------------------
-
-
-def dispatch_command(args: list[str]) -> tuple[list[str], Any]:
-    """Resolve ``dispatch <args>`` against the real CLI: the sub-command path and the
-    parsed context (options converted and range-checked, nothing run)."""
-    command = typer.main.get_command(cli_app)  # typer's own (vendored) click classes
-    path, rest = [], list(args)
-    while hasattr(command, "list_commands"):  # a group
-        assert rest, f"`dispatch {' '.join(path)}` needs a sub-command"
-        name = rest.pop(0)
-        ctx = command.context_class(command)
-        sub = command.get_command(ctx, name)
-        assert sub is not None, (f"`dispatch {' '.join([*path, name])}` is not a command "
-                                 f"(there are: {', '.join(command.list_commands(ctx))})")
-        command, path = sub, [*path, name]
-    return path, command.make_context(f"dispatch {' '.join(path)}", rest)
-
-
-def uvicorn_command(args: list[str]) -> click.Context:
-    # ``uvicorn.main`` the attribute is the function; the module holds the click command.
-    command = importlib.import_module("uvicorn.main").main
-    return command.make_context("uvicorn", list(args))
-
-
-def healthcheck_url(service: dict) -> str:
-    test = service["healthcheck"]["test"]
-    text = test if isinstance(test, str) else " ".join(test)
-    found = re.findall(r"https?://[^\s'\"]+", text)
-    assert len(found) == 1, f"one URL expected in the healthcheck: {text}"
-    return found[0]
-
-
-# --- Names --------------------------------------------------------------------------------
+from tests.deploy.compose_model import (
+    _VARIABLE,
+    APP_SERVICES,
+    COMPOSE,
+    DEPLOY,
+    ENV_EXAMPLE,
+    NAME,
+    README,
+    REPO,
+    SETTING_NAMES,
+    TEST_ONLY_NAMES,
+    Unset,
+    compose,
+    dispatch_command,
+    dotenv,
+    environment_of,
+    gen_env_docs,
+    healthcheck_url,
+    interpolate,
+    option,
+    raw_compose,
+    seconds,
+    settings_of,
+    strings,
+    uvicorn_command,
+)
 
 
 def test_deploy_files_name_only_real_settings():
@@ -425,193 +264,3 @@ def test_the_database_accepts_every_connection_the_processes_may_open():
 # --- The compose services, run here without Docker ------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _argv(command: list[str]) -> list[str]:
-    """The image's entry points, from this virtualenv."""
-    program, *args = command
-    if program == "dispatch":
-        return [sys.executable, "-m", "dispatch", *args]
-    if program in ("uvicorn", "python"):
-        return [sys.executable, *(["-m", "uvicorn"] if program == "uvicorn" else []), *args]
-    raise AssertionError(f"unexpected program {program!r}")
-
-
-class Processes:
-    """The services started by the smoke test, each in a session of its own."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.tmp_path = tmp_path
-        self.started: dict[str, subprocess.Popen] = {}
-
-    def env(self, overrides: Mapping[str, str], service_env: Mapping[str, str]) -> dict:
-        base = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_")}
-        return {**base, **service_env, **overrides,
-                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO),
-                                                            os.environ.get("PYTHONPATH")]))}
-
-    def log(self, name: str) -> str:
-        path = self.tmp_path / f"{name}.log"
-        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
-
-    def start(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
-        with (self.tmp_path / f"{name}.log").open("ab") as log:
-            process = subprocess.Popen(argv, cwd=self.tmp_path, env=env, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
-        self.started[name] = process
-        return process
-
-    def alive(self) -> None:
-        for name, process in self.started.items():
-            assert process.poll() is None, f"{name} exited {process.returncode}:\n{self.log(name)}"
-
-    def stop_all(self) -> None:
-        for process in self.started.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        for process in self.started.values():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            if process.poll() is None:
-                process.wait(timeout=5)
-
-
-def _wait(what: str, check, seconds: float, processes: Processes):
-    deadline = time.monotonic() + seconds
-    while True:
-        processes.alive()
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"no {what} after {seconds:g} s:\n" + "\n".join(
-            f"--- {name} ---\n{processes.log(name)}" for name in processes.started)
-        time.sleep(0.3)
-
-
-@pytest.fixture
-def local_services():
-    """An empty schema on the local PostgreSQL and a spare Redis database, or a skip."""
-    import redis
-    from sqlalchemy import create_engine, text
-
-    from tests.concurrency.conftest import postgres_url_for_schema
-    from tests.support.databases import POSTGRES_URL, postgres_unavailable_reason
-    from tests.workers.conftest import QUEUE_KEYS, REDIS_URL, redis_unavailable_reason
-
-    reason = postgres_unavailable_reason() or redis_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    schema = f"deploy_smoke_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    broker = urlsplit(REDIS_URL)._replace(path="/13").geturl()  # not the workers tests' db
-    client = redis.Redis.from_url(broker)
-    client.delete(*QUEUE_KEYS)
-    try:
-        yield postgres_url_for_schema(POSTGRES_URL, schema), broker
-    finally:
-        client.delete(*QUEUE_KEYS)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def test_the_compose_services_run_here_without_docker(local_services, tmp_path):
-    """migrate, api, worker and relay with compose's commands and environments; only the
-    hosts differ (the local servers instead of the `postgres` and `redis` containers)."""
-    from sqlalchemy import func, select
-
-    from dispatch.db.database import Database
-    from dispatch.db.engine import make_engine
-    from dispatch.events.models import OutboxEvent
-    from dispatch.planning.models import Plan
-    from tests.planning.plans_support import on_shift
-    from tests.support.routes import ready_order
-    from tests.support.world import CASINO, MONACO, seed_world
-    from tests.tracking.test_eta import FONTVIEILLE, LARVOTTO
-
-    database_url, broker_url = local_services
-    resolved = compose()
-    services = resolved["services"]
-    log_path = tmp_path / "notifications.log"
-    overrides = {"DISPATCH_DATABASE_URL": database_url, "DISPATCH_BROKER_URL": broker_url,
-                 "DISPATCH_NOTIFICATION_LOG_PATH": str(log_path)}
-    processes = Processes(tmp_path)
-
-    def env(name: str) -> dict:
-        return processes.env(overrides, container_env(name, resolved))
-
-    # 1. migrate: one-shot, on an empty schema.
-    done = subprocess.run(_argv(services["migrate"]["command"]), cwd=tmp_path,
-                          env=env("migrate"), capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "database at revision" in done.stdout
-
-    database = Database(make_engine(database_url))
-    try:
-        world = seed_world(database)
-        on_shift(database, world, "ana")
-        for i, where in enumerate((CASINO, LARVOTTO, FONTVIEILLE, MONACO)):
-            ready_order(database, world, where=where, email=f"deploy{i}@example.com")
-        try:
-            # 2. the long-running services, as compose starts them.
-            port = _free_port()
-            api_command = list(services["api"]["command"])
-            api_command[api_command.index("--port") + 1] = str(port)
-            api_command[api_command.index("--host") + 1] = "127.0.0.1"
-            processes.start("api", _argv(api_command), env("api"))
-            processes.start("worker", _argv(services["worker"]["command"]), env("worker"))
-            processes.start("relay", _argv(services["relay"]["command"]), env("relay"))
-
-            # 3. the api's own healthcheck command passes.
-            check = [part.replace(":8000/", f":{port}/")
-                     for part in services["api"]["healthcheck"]["test"][1:]]
-            _wait("healthy api", lambda: subprocess.run(
-                _argv(check), capture_output=True, timeout=10).returncode == 0, 90, processes)
-
-            # 4. a plan asked of the api is solved by the worker, through the broker.
-            base = f"http://127.0.0.1:{port}"
-            r = httpx.post(f"{base}/plans", headers=world.auth("dispatcher"), timeout=30,
-                           json={"warehouse_ids": [world.warehouses["MC"]],
-                                 "time_limit_seconds": 2})
-            assert r.status_code == 202, r.text
-            plan_id = r.json()["id"]
-
-            def finished():
-                plan = httpx.get(f"{base}/plans/{plan_id}", headers=world.auth("dispatcher"),
-                                 timeout=10).json()
-                return plan if plan["status"] in ("done", "failed") else None
-
-            plan = _wait("finished plan", finished, 120, processes)
-            assert plan["status"] == "done", plan.get("error")
-            with database.read_uow() as uow:  # a job kept for, and claimed by, a worker
-                job, attempts = uow.db.execute(select(Plan.job, Plan.attempts).where(
-                    Plan.id == plan_id)).one()
-            assert job is not None and attempts == 1
-
-            # 5. the relay (its own process) takes every event out of the outbox.
-            def relayed():
-                with database.read_uow() as uow:
-                    return uow.db.scalar(select(func.count()).select_from(OutboxEvent).where(
-                        OutboxEvent.relayed_at.is_(None))) == 0
-
-            with database.read_uow() as uow:
-                assert uow.db.scalar(select(func.count()).select_from(OutboxEvent)) > 0
-            _wait("relayed outbox", relayed, 60, processes)
-            processes.alive()
-        finally:
-            processes.stop_all()
-    finally:
-        database.dispose()

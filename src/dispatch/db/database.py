@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -13,6 +14,9 @@ from dispatch.db.migrate import upgrade
 from dispatch.db.uow import UnitOfWork
 from dispatch.settings import Settings
 
+if TYPE_CHECKING:
+    from dispatch.events.wakeups import StreamWakeups
+
 log = logging.getLogger(__name__)
 
 
@@ -21,13 +25,16 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.wakeups: StreamWakeups | None = None
         self.sessions: sessionmaker[Session] = make_session_factory(engine)
         self.read_sessions: sessionmaker[Session] = make_session_factory(
             engine.execution_options(**{READ_ONLY: True}))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls(
+        """The database of ``settings``; with a pub/sub URL, its commits that add events or
+        move drivers wake the event streams of every process."""
+        database = cls(
             make_engine(
                 settings.database_url,
                 echo=settings.database_echo,
@@ -35,6 +42,12 @@ class Database:
                 max_overflow=settings.database_max_overflow,
             )
         )
+        if settings.pubsub_url:
+            from dispatch.events.wakeups import StreamWakeups
+
+            database.wakeups = StreamWakeups(settings.pubsub_url)
+            database.wakeups.watch(database.sessions)
+        return database
 
     def uow(self) -> UnitOfWork:
         """A new, not yet entered, unit of work."""
@@ -62,4 +75,6 @@ class Database:
             conn.commit()
 
     def dispose(self) -> None:
+        if self.wakeups is not None:
+            self.wakeups.stop()
         self.engine.dispose()

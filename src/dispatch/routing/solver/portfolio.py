@@ -28,10 +28,10 @@ TINY_STOPS = 3
 only circle it until the time limit (a solution limit is never reached), so plain descent
 ends the search there instead."""
 
+Plan = dict[str, list[str]]
+
 # Forked workers read the problem from here instead of unpickling it for every task.
 _JOB: tuple[Problem, TravelMatrix, SolveParams, frozenset[str], Plan | None] | None = None
-
-Plan = dict[str, list[str]]
 
 
 def _worker(strategy: Strategy, seconds: float, seed: int) -> SearchResult | None:

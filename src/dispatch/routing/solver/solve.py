@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 
 from dispatch.routing.decomposition import decomposable, solve_decomposed
@@ -11,8 +10,6 @@ from dispatch.routing.problem import Problem
 from dispatch.routing.solution import Solution
 from dispatch.routing.solver.params import SolveParams
 from dispatch.routing.solver.whole import solve_whole
-
-log = logging.getLogger(__name__)
 
 
 def solve(problem: Problem, params: SolveParams | None = None,
