@@ -112,11 +112,15 @@ def order_body(rng: random.Random, skus: list[str]) -> dict:
     start = datetime.now(UTC) + timedelta(hours=2)
     lines = rng.sample(skus, rng.randint(1, 3))
     customer = rng.randrange(CUSTOMERS)
+    # Each customer has a phone and a door of their own, within 500 m of the casino: fraud
+    # screening reads the history of each, and one shared by all would grow without end.
+    door = random.Random(customer)
     return {
         "customer": {"name": f"Customer {customer}", "email": f"c{customer}@bench.example",
-                     "phone": "+377 93 15 00 00"},
-        "address": {"text": "Place du Casino, Monaco", "lat": DELIVERY_POINT[0],
-                    "lon": DELIVERY_POINT[1]},
+                     "phone": f"+377 93 {customer // 100:02d} {customer % 100:02d} 00"},
+        "address": {"text": f"{customer} Boulevard des Moulins, Monaco",
+                    "lat": round(DELIVERY_POINT[0] + door.uniform(-0.0045, 0.0045), 6),
+                    "lon": round(DELIVERY_POINT[1] + door.uniform(-0.006, 0.006), 6)},
         "lines": [{"sku": sku, "quantity": rng.randint(1, 2)} for sku in lines],
         "window": {"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()},
         "payment": {"method": "cash_on_delivery"},

@@ -11,7 +11,7 @@ from dispatch.db.engine import make_engine
 from dispatch.db.migrate import MIGRATIONS_DIR, alembic_config, current_revision, downgrade, upgrade
 from dispatch.db.registry import metadata
 
-HEAD = "0008"
+HEAD = "0009"
 
 
 def _differences(connection):

@@ -16,6 +16,8 @@ import logging
 import numpy as np
 from sklearn.ensemble import IsolationForest
 
+from dispatch.fraud.flat_forest import FlatForest
+
 log = logging.getLogger(__name__)
 
 MIN_ROWS = 50
@@ -29,6 +31,7 @@ class AnomalyModel:
 
     def __init__(self, forest: IsolationForest, training_scores: np.ndarray) -> None:
         self._forest = forest
+        self._flat = FlatForest(forest)  # what placements are scored with: ~0.1 ms, not 9
         self._training = np.sort(training_scores)
 
     @classmethod
@@ -55,7 +58,7 @@ class AnomalyModel:
         rows = _checked(rows)
         if rows.shape[1] != self.n_features:
             raise ValueError(f"rows: expected {self.n_features} features, got {rows.shape[1]}")
-        raw = -self._forest.score_samples(rows)
+        raw = self._flat.score(rows)
         return np.searchsorted(self._training, raw, side="left") / len(self._training)
 
 

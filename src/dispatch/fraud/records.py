@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, select, union
 from sqlalchemy.orm import Session
 
 from dispatch.fraud.signals import PastOrder, Placement
@@ -51,16 +51,25 @@ def _past(row) -> PastOrder:
 
 def history_of(db: Session, placement: Placement, *, exclude_order: int | None = None,
                lookback: timedelta = LOOKBACK) -> list[PastOrder]:
-    """The orders before ``placement`` sharing one of its identifiers, oldest first."""
-    shared = [Order.customer_id == placement.customer_id] if placement.customer_id else []
+    """The orders before ``placement`` sharing one of its identifiers, oldest first.
+
+    One indexed lookup per identifier, united: an OR across the joined tables would have
+    the database read the whole order book of the period at every placement."""
+    lookups = [select(Order.id).where(Order.lat.between(placement.lat - DOOR,
+                                                        placement.lat + DOOR),
+                                      Order.lon.between(placement.lon - DOOR,
+                                                        placement.lon + DOOR))]
+    if placement.customer_id:
+        lookups.append(select(Order.id).where(Order.customer_id == placement.customer_id))
     if placement.phone:
-        shared.append(Customer.phone == placement.phone)
+        lookups.append(select(Order.id).join(Customer, Customer.id == Order.customer_id)
+                       .where(Customer.phone == placement.phone))
     if placement.card_token:
-        shared.append(Payment.card_token == placement.card_token)
-    shared.append(and_(Order.lat.between(placement.lat - DOOR, placement.lat + DOOR),
-                       Order.lon.between(placement.lon - DOOR, placement.lon + DOOR)))
-    query = _orders().where(Order.created_at >= placement.at - lookback,
-                            Order.created_at <= placement.at, or_(*shared))
+        lookups.append(select(Payment.order_id).where(
+            Payment.card_token == placement.card_token))
+    query = _orders().where(Order.id.in_(union(*lookups).scalar_subquery()),
+                            Order.created_at >= placement.at - lookback,
+                            Order.created_at <= placement.at)
     if exclude_order is not None:
         query = query.where(Order.id != exclude_order)
     return [_past(row) for row in db.execute(query.order_by(Order.created_at, Order.id))]

@@ -34,6 +34,7 @@ class Order(Base):
     __table_args__ = (
         Index("ix_orders_status_window", "status", "window_start"),
         Index("ix_orders_warehouse_status", "warehouse_id", "status"),
+        Index("ix_orders_door", "lat", "lon"),  # fraud screening's same-door history
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
