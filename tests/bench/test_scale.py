@@ -3,6 +3,7 @@ stopped at its timeout with its searches."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -35,3 +36,27 @@ def test_a_timeout_shorter_than_the_search_is_a_one_line_error(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "--timeout: must be at least the longest time limit" in done.stderr
+
+
+def test_both_methods_run_on_each_instance_and_the_json_says_which_is_which(tmp_path):
+    out = tmp_path / "scale.json"
+    done = subprocess.run([sys.executable, "-m", "dispatch", "bench-scale", "--sizes", "40",
+                           "--layouts", "clustered", "--time-limits", "1",
+                           "--methods", "whole,decomposed", "--timeout", "60",
+                           "--out", str(tmp_path), "--json", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(out.read_text())
+    assert [(r["method"], r["time_limit"], r["status"], r["unassigned"], r["feasible"])
+            for r in results] == [("whole", 1.0, "ok", 0, True),
+                                  ("decomposed", 1.0, "ok", 0, True)]
+    assert results[0]["strategy"] != "decomposition"
+    assert results[1]["strategy"] == "decomposition"
+
+
+def test_an_unknown_method_is_a_one_line_error(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "dispatch", "bench-scale", "--sizes", "40",
+                           "--methods", "split", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--methods: unknown value 'split'" in done.stderr

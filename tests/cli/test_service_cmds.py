@@ -24,7 +24,7 @@ def test_db_upgrade_creates_the_sqlite_file(tmp_path, clean_env):
     """`dispatch db upgrade` on a fresh directory migrates ./dispatch.db to head."""
     result = dispatch("db", "upgrade", cwd=tmp_path, env=clean_env)
     assert result.returncode == 0, result.stderr
-    assert "revision 0008" in result.stdout
+    assert "revision 0009" in result.stdout
     tables = {r[0] for r in sqlite3.connect(tmp_path / "dispatch.db").execute(
         "select name from sqlite_master where type='table'")}
     assert {"orders", "stock_movements", "users"} <= tables
@@ -98,3 +98,24 @@ def test_a_worker_without_a_broker_is_a_one_line_error(tmp_path, clean_env):
     result = dispatch("worker", cwd=tmp_path, env={**clean_env, "DISPATCH_BROKER_URL": ""})
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "DISPATCH_BROKER_URL is not set" in result.stderr
+
+
+def test_the_relay_stops_cleanly_on_sigterm(tmp_path, clean_env):
+    """What a container runtime sends: the relay finishes its pass and exits 0."""
+    import signal
+    import time
+
+    assert dispatch("db", "upgrade", cwd=tmp_path, env=clean_env).returncode == 0
+    process = subprocess.Popen([sys.executable, "-m", "dispatch", "relay"], cwd=tmp_path,
+                               env={**os.environ, **clean_env}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        line = process.stdout.readline()  # printed once it is relaying
+        assert "relaying from" in line, process.stderr.read()
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "relay stopped" in out and "Traceback" not in err

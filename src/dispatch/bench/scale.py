@@ -44,6 +44,7 @@ class ScaleResult:
     unassigned: int | None = None
     feasible: bool | None = None
     peak_memory_mb: float | None = None
+    strategy: str | None = None  # what solved it: "decomposition", or the whole solve's search
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,7 +68,8 @@ def solve_case(path: Path, seconds: float, method: str = "decomposed") -> dict[s
     return {"customers": len(instance.customers),
             "first_plan_seconds": solution.stats.get("first_solution_seconds"),
             "vehicles": check.vehicles, "distance": check.distance,
-            "unassigned": len(solution.unassigned), "feasible": check.feasible}
+            "unassigned": len(solution.unassigned), "feasible": check.feasible,
+            "strategy": solution.stats.get("strategy")}
 
 
 def run_case(path: Path, seconds: float, timeout: float,

@@ -6,6 +6,7 @@ them: on PostgreSQL relays share the work without doing any twice).
 
 from __future__ import annotations
 
+import signal
 from typing import Annotated
 
 import typer
@@ -17,7 +18,8 @@ def relay_command(
     once: Annotated[bool, typer.Option("--once", help="one pass, print what it did, exit")] = False,
     url: UrlOption = None,
 ) -> None:
-    """Deliver outbox events to webhooks and customer notifications (until Ctrl-C)."""
+    """Deliver outbox events to webhooks and customer notifications (until Ctrl-C or
+    SIGTERM, after the pass under way)."""
     from dispatch.events.relay import relay_once
     from dispatch.events.relay_thread import RelayThread
 
@@ -32,11 +34,14 @@ def relay_command(
                        f" notifications queued {counts.notifications_queued},"
                        f" webhooks {counts.webhooks}, notifications {counts.notifications}")
             return
+        relay = RelayThread(database, settings)
+        # Stop between passes, not in the middle of one: a send cut short would be sent
+        # again by the next relay, a webhook or an email twice.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda signum, frame: relay.stop())
         typer.echo(f"relaying from {settings.database_url} every "
-                   f"{settings.relay_interval_seconds:g} s; Ctrl-C stops")
-        try:
-            RelayThread(database, settings).run()
-        except KeyboardInterrupt:
-            typer.echo("relay stopped")
+                   f"{settings.relay_interval_seconds:g} s; Ctrl-C or SIGTERM stops")
+        relay.run()
+        typer.echo("relay stopped")
     finally:
         database.dispose()
