@@ -141,3 +141,22 @@ def test_split_settings_are_checked():
         SolveParams(decompose_from=1)
     with pytest.raises(ValueError, match="part_size"):
         SolveParams(part_size=5)
+
+
+def test_a_round_is_cut_to_the_time_left():
+    from dispatch.routing.decomposition.decomposed import FLEET_ROUND, MIN_PART_SECONDS, _shape
+
+    problem = city_problem(stops=240, vehicles=30)
+    params = SolveParams(**SPLIT)  # 4 parts of about 60 stops
+    full = _shape(problem, params, workers=2, remaining=60.0, number=FLEET_ROUND + 1)
+    assert (full.parts, full.copies, full.fleet, full.max_tasks) == (4, 1, False, None)
+    assert full.seconds == pytest.approx(60.0 / 2 / 3)  # two waves, a third of the time
+    # Time for one wave of parts only: two parts (one per worker) get the minimum.
+    short = _shape(problem, params, workers=2, remaining=MIN_PART_SECONDS + 1.0,
+                   number=FLEET_ROUND + 1)
+    assert (short.max_tasks, short.seconds) == (2, MIN_PART_SECONDS)
+    assert _shape(problem, params, workers=2, remaining=MIN_PART_SECONDS,
+                  number=FLEET_ROUND + 1) is None
+    fleet = _shape(problem, params.with_(objective="hierarchical"), workers=2,
+                   remaining=60.0, number=FLEET_ROUND)
+    assert (fleet.parts, fleet.copies, fleet.fleet) == (1, 2, True)  # one part, two seeds
