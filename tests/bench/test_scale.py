@@ -16,12 +16,14 @@ def instance_file(tmp_path, customers: int = 30):
 
 
 def test_a_case_is_solved_checked_and_measured(tmp_path):
-    result = run_case(instance_file(tmp_path), seconds=1.0, timeout=60)
+    result = run_case(instance_file(tmp_path), seconds=1.0, timeout=60, method="whole")
     assert (result.status, result.customers, result.unassigned, result.feasible) == (
         "ok", 30, 0, True)
     assert result.vehicles >= 1 and result.distance > 0
     assert result.first_plan_seconds is not None and result.first_plan_seconds < 1.0
-    assert 1.0 <= result.wall_seconds < 30 and result.peak_memory_mb > 50
+    assert 1.0 <= result.wall_seconds < 30
+    # The solving process's own peak, not the test runner's (several hundred MB by now).
+    assert 50 < result.peak_memory_mb < 400
 
 
 def test_a_case_past_its_timeout_is_stopped(tmp_path):

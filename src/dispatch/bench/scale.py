@@ -3,16 +3,19 @@ that a run past its time or memory can be stopped and its peak memory read.
 
 A case is solved by ``python -m dispatch.bench.scale <file> <seconds> <method>``
 (``solve_case``), the method being ``whole`` (one OR-Tools model) or ``decomposed``
-(parts solved side by side, improved across borders); it writes one JSON line: when the first complete plan existed, vehicles and distance
-as the independent checker counts them, and what was left unassigned. The parent kills it
-(and its search processes) after ``timeout`` seconds, and reads the peak resident memory
-of the largest process of the run from ``wait4``.
+(parts solved side by side, improved across borders). It writes one JSON line: when the
+first complete plan existed, vehicles and distance as the independent checker counts
+them, what was left unassigned, and the peak resident memory of its largest process (its
+own since exec, or a search process's). The parent kills it (and its search processes)
+after ``timeout`` seconds; a killed case's memory is then what ``wait4`` saw, an upper
+bound that includes the parent's own memory, copied into the child before exec.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -69,7 +72,19 @@ def solve_case(path: Path, seconds: float, method: str = "decomposed") -> dict[s
             "first_plan_seconds": solution.stats.get("first_solution_seconds"),
             "vehicles": check.vehicles, "distance": check.distance,
             "unassigned": len(solution.unassigned), "feasible": check.feasible,
-            "strategy": solution.stats.get("strategy")}
+            "strategy": solution.stats.get("strategy"), "peak_memory_mb": own_peak_mb()}
+
+
+def own_peak_mb() -> float:
+    """The largest resident set of this process (since its exec) and of the search
+    processes it forked. ``wait4`` in the parent would also count the parent's own memory,
+    which the child held between fork and exec."""
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                peak_kb = max(peak_kb, int(line.split()[1]))
+    return peak_kb / 1024
 
 
 def run_case(path: Path, seconds: float, timeout: float,
@@ -96,14 +111,13 @@ def run_case(path: Path, seconds: float, timeout: float,
                            peak_memory_mb=peak_mb)
     answer = json.loads(lines[-1])
     answer.pop("customers")
-    return ScaleResult(**case, status="ok", wall_seconds=wall, peak_memory_mb=peak_mb,
-                       **answer)
+    return ScaleResult(**case, status="ok", wall_seconds=wall, **answer)
 
 
 def _wait(process: subprocess.Popen, deadline: float) -> tuple[int | None, float]:
     """(exit code, or None when killed at the deadline; peak memory in MB). ``wait4``
-    reports the largest resident set in the child's tree (its search processes
-    included, once it has waited for them)."""
+    reports the largest resident set in the child's tree, counting what the child held
+    of the parent between fork and exec: an upper bound."""
     code: int | None = None
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
