@@ -127,7 +127,8 @@ def solve_decomposed(problem: Problem, params: SolveParams,
     try:
         parts = _construct(problem, params, layout, plan, workers)
         first = time.perf_counter() - started
-        log.debug("first plan %s", plan.score(plan.routes.values(), plan.unassigned.values()))
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("first plan %s", plan.current(plan.unassigned, plan.routes))
         rounds, improved = _improve(problem, params, layout, plan, workers, deadline)
     finally:
         _JOB = None
@@ -165,17 +166,19 @@ def _construct(problem: Problem, params: SolveParams, layout: Layout, plan: Asse
 def _improve(problem: Problem, params: SolveParams, layout: Layout, plan: Assembly,
              workers: int, deadline: float) -> tuple[int, int]:
     rounds = improved = 0
+    unit_of = {s: unit for unit in units(problem) for s in unit}  # what stays together
     while True:
         remaining = deadline - time.perf_counter()
-        tasks = _round(problem, params, layout, plan, workers, remaining, rounds)
+        tasks = _round(problem, params, layout, plan, workers, remaining, rounds, unit_of)
         if not tasks:
             return rounds, improved
         for task, solution in zip(tasks, _run(tasks, workers), strict=True):
             if solution is not None and plan.offer(task.stop_ids, task.vehicle_ids, solution):
                 improved += 1
         rounds += 1
-        log.debug("round %d: %d parts of %.1f s; plan %s", rounds, len(tasks), tasks[0].seconds,
-                 plan.score(plan.routes.values(), plan.unassigned.values()))
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("round %d: %d parts of %.1f s; plan %s", rounds, len(tasks),
+                      tasks[0].seconds, plan.current(plan.unassigned, plan.routes))
 
 
 class Shape(NamedTuple):
@@ -221,14 +224,14 @@ def _seed(params: SolveParams, number: int, copy: int) -> int:
 
 
 def _round(problem: Problem, params: SolveParams, layout: Layout, plan: Assembly,
-           workers: int, remaining: float, number: int) -> list[Task]:
+           workers: int, remaining: float, number: int,
+           unit_of: dict[str, list[str]]) -> list[Task]:
     """The parts of one round, or none when the time left is too short for one."""
     shape = _shape(problem, params, workers, remaining, number)
     if shape is None:
         return []
     parts, copies, seconds, fleet_round, max_tasks = shape
     routes = list(plan.routes.values())
-    unit_of = {s: unit for unit in units(problem) for s in unit}
     left = {tuple(unit_of[u]) for u in plan.unassigned}
     groups = [list(r.stop_ids) for r in routes] + [list(u) for u in sorted(left)]
     owners = [r.vehicle_id for r in routes] + [None] * len(left)
